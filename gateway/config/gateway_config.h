@@ -1,0 +1,79 @@
+// The gateway's own configuration: the typed view of herald.yaml.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config_document.h"
+#include "herald/config_schema.h"
+
+namespace herald::gateway {
+
+// A `plugin:` + `config:` pair somewhere in the file. `pointer` is where the
+// section sits ("/store", "/aggregates/0") so plugin config problems can be
+// located: the plugin's config is at pointer + "/config".
+struct PluginSection {
+  std::string plugin;
+  Json config = Json::object();
+  std::string pointer;
+};
+
+struct AggregateSection : PluginSection {
+  std::string type;            // "User"
+  std::int64_t snapshot_every = 0;  // 0: no snapshots
+};
+
+struct ProjectionSection : PluginSection {
+  std::string name;
+  std::vector<std::string> from;  // aggregate types or event types that feed it
+};
+
+struct TransportSection : PluginSection {
+  std::string name;
+};
+
+struct HttpConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::size_t max_body_bytes = 1 << 20;
+  int threads = 64;        // worker threads (each keep-alive connection holds one)
+  int max_queued = 1024;   // connections waiting for a thread
+  int keep_alive_seconds = 30;
+};
+
+struct LimitsConfig {
+  std::size_t max_events_per_command = 100;
+  std::size_t max_read_limit = 1000;  // limit= above it is clamped
+  int conflict_retries = 5;           // reload-and-decide attempts without expected_version
+  std::int64_t idempotency_ttl_seconds = 86400;
+  std::size_t aggregate_cache_size = 10000;
+};
+
+struct LoggingConfig {
+  std::string level = "info";   // trace|debug|info|warn|error
+  std::string format = "text";  // text|json
+};
+
+struct GatewayConfig {
+  HttpConfig http;
+  std::vector<std::string> plugin_dirs;
+  LimitsConfig limits;
+  LoggingConfig logging;
+  PluginSection store;
+  std::vector<AggregateSection> aggregates;
+  std::vector<ProjectionSection> projections;
+  std::vector<TransportSection> transports;
+  ConfigDocument document;  // for locating plugin config problems
+};
+
+// The schema of the whole file, with `config:` sections as kAny (each is
+// checked against its plugin's schema once the plugin is loaded).
+ConfigSchema gateway_schema();
+
+// Checks the document against gateway_schema() and the rules a schema cannot
+// say (listen is host:port, aggregate types and projection/transport names are
+// unique, ...). Throws ConfigErrors with every problem found.
+GatewayConfig parse_gateway_config(ConfigDocument document);
+
+}  // namespace herald::gateway
