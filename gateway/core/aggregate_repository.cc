@@ -1,0 +1,83 @@
+#include "core/aggregate_repository.h"
+
+#include <spdlog/spdlog.h>
+
+namespace herald::gateway {
+
+AggregateRepository::AggregateRepository(EventStore& store, std::size_t cache_size)
+    : store_(store), cache_(cache_size) {}
+
+Status AggregateRepository::fold(const AggregateType& type, AggregateState& state,
+                                 const RecordedEvent& event) {
+  Status s;
+  try {
+    s = type.aggregate->apply(state.state, event);
+  } catch (const std::exception& e) {
+    s = Status::failed(std::string("apply() threw: ") + e.what());
+  }
+  if (!s.is_ok()) {
+    return Status::failed("aggregate " + type.type + " cannot fold event " + event.type +
+                          " at stream " + event.stream.key() + " version " +
+                          std::to_string(event.version) + ": " + s.message());
+  }
+  state.version = event.version;
+  return Status::ok();
+}
+
+Result<AggregateState> AggregateRepository::load(const AggregateType& type,
+                                                 const StreamId& stream, bool fresh) {
+  const std::string key = stream.key();
+  if (!fresh) {
+    if (auto hit = cache_.get(key)) return *hit;
+  }
+  AggregateState state{kNoVersion, type.aggregate->initial_state()};
+  if (type.snapshot_every > 0) {
+    auto snap = store_.load_snapshot(stream);
+    if (!snap.is_ok()) return snap.status();
+    if (snap->has_value()) {
+      const Snapshot& s = **snap;
+      if (s.state_format == type.aggregate->state_format()) {
+        state.version = s.version;
+        state.state = s.state;
+      } else {
+        spdlog::debug("ignoring snapshot of {} at version {}: state format {} != {}", key,
+                      s.version, s.state_format, type.aggregate->state_format());
+      }
+    }
+  }
+  for (;;) {
+    auto page = store_.read_stream(stream, state.version + 1, kPageSize);
+    if (!page.is_ok()) return page.status();
+    for (const auto& event : page->events) {
+      if (Status s = fold(type, state, event); !s.is_ok()) return s;
+    }
+    if (page->events.size() < kPageSize) break;
+  }
+  cache_.put(key, state);
+  return state;
+}
+
+Status AggregateRepository::advance(const AggregateType& type, const StreamId& stream,
+                                    AggregateState& state,
+                                    const std::vector<RecordedEvent>& events) {
+  const Version before = state.version;
+  for (const auto& event : events) {
+    if (Status s = fold(type, state, event); !s.is_ok()) {
+      cache_.evict(stream.key());
+      return s;
+    }
+  }
+  cache_.put(stream.key(), state);
+  if (type.snapshot_every > 0 &&
+      (state.version + 1) / type.snapshot_every > (before + 1) / type.snapshot_every) {
+    Snapshot snap{stream, state.version, type.aggregate->state_format(), state.state, now_us()};
+    if (Status s = store_.save_snapshot(snap); !s.is_ok()) {
+      // A missing snapshot only makes the next cold load longer.
+      spdlog::warn("snapshot of {} at version {} not saved: {}", stream.key(), state.version,
+                   s.message());
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace herald::gateway

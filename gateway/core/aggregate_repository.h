@@ -1,0 +1,59 @@
+// Loads aggregate states: the latest snapshot plus the events after it, or a
+// hot state from the LRU cache. Called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/state_cache.h"
+#include "herald/aggregate.h"
+#include "herald/store.h"
+
+namespace herald::gateway {
+
+// Checks a command's data; returns every error in words for users (empty: ok).
+using DataValidator = std::function<std::vector<std::string>(const Json& data)>;
+
+struct CommandEntry {
+  CommandSpec spec;
+  DataValidator validate;  // may be empty: no schema
+};
+
+// One configured aggregate type and the plugin object behind it.
+struct AggregateType {
+  std::string type;
+  std::shared_ptr<Aggregate> aggregate;
+  std::int64_t snapshot_every = 0;
+  std::map<std::string, CommandEntry> commands;
+};
+
+class AggregateRepository {
+ public:
+  AggregateRepository(EventStore& store, std::size_t cache_size);
+
+  // The current state. `fresh` skips the cache (after a conflict). Errors:
+  // the store's status, or kFailed when the aggregate cannot fold an event.
+  Result<AggregateState> load(const AggregateType& type, const StreamId& stream, bool fresh = false);
+
+  // Folds events just appended into `state` (the state they were decided
+  // on), caches the result and saves a snapshot when the stream crossed a
+  // multiple of snapshot_every.
+  Status advance(const AggregateType& type, const StreamId& stream, AggregateState& state,
+                 const std::vector<RecordedEvent>& events);
+
+  void forget(const StreamId& stream) { cache_.evict(stream.key()); }
+
+  static constexpr std::size_t kPageSize = 4096;
+
+ private:
+  Status fold(const AggregateType& type, AggregateState& state, const RecordedEvent& event);
+
+  EventStore& store_;
+  StateCache cache_;
+};
+
+}  // namespace herald::gateway

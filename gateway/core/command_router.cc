@@ -1,0 +1,309 @@
+#include "core/command_router.h"
+
+#include <spdlog/spdlog.h>
+
+#include "config/schema_check.h"
+#include "core/ids.h"
+#include "core/problem.h"
+
+namespace herald::gateway {
+namespace {
+
+using Kind = CommandOutcome::Kind;
+
+CommandOutcome outcome(Kind kind, Json body) { return {kind, std::move(body)}; }
+
+CommandOutcome store_failure(const Status& s, const std::string& what) {
+  if (s.code() == StatusCode::kRetry) {
+    return outcome(Kind::kUnavailable,
+                   make_problem(503, "store-unavailable", "Store unavailable",
+                                what + ": " + s.message() + "; retry later"));
+  }
+  return outcome(Kind::kInternal,
+                 make_problem(500, "store-error", "Store error", what + ": " + s.message()));
+}
+
+std::vector<std::string> keys_of(const std::map<std::string, CommandEntry>& m) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : m) out.push_back(k);
+  return out;
+}
+
+std::string fingerprint(const CommandRequest& r, const std::string& id) {
+  std::string basis = r.aggregate_type + "/" + id + ":" + r.type + ":" + r.data.dump();
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(stable_hash(basis)));
+  return r.aggregate_type + "/" + id + ":" + r.type + ":" + buf;
+}
+
+}  // namespace
+
+bool valid_identifier(const std::string& s) {
+  if (s.empty() || s.size() > 256) return false;
+  for (unsigned char c : s) {
+    if (c < 0x21 || c == 0x7f || c == '/' || c == '?' || c == '#' || c == '%') return false;
+  }
+  return true;
+}
+
+CommandRouter::CommandRouter(EventStore& store, LimitsConfig limits)
+    : store_(store), limits_(limits), repository_(store, limits.aggregate_cache_size) {}
+
+void CommandRouter::add(AggregateType type) {
+  std::string name = type.type;
+  types_.emplace(std::move(name), std::move(type));
+}
+
+const AggregateType* CommandRouter::find(const std::string& type) const {
+  auto it = types_.find(type);
+  return it == types_.end() ? nullptr : &it->second;
+}
+
+CommandOutcome CommandRouter::unknown_type(const std::string& type) const {
+  std::vector<std::string> known;
+  for (const auto& [k, v] : types_) known.push_back(k);
+  std::string detail = "no aggregate type '" + type + "' is configured";
+  if (auto hint = did_you_mean(type, known); !hint.empty()) detail += " (" + hint + ")";
+  return outcome(Kind::kNotFound, make_problem(404, "unknown-aggregate-type",
+                                               "Unknown aggregate type", detail,
+                                               {{"known_types", known}}));
+}
+
+Json CommandRouter::success_body(const StreamId& stream, Version version,
+                                 const std::vector<RecordedEvent>& events,
+                                 const std::string& correlation_id) {
+  Json list = Json::array();
+  Position last = 0;
+  for (const auto& e : events) {
+    list.push_back({{"id", e.id}, {"type", e.type}, {"version", e.version}, {"position", e.position}});
+    last = e.position;
+  }
+  Json body = {{"aggregate_type", stream.type},
+               {"aggregate_id", stream.id},
+               {"version", version},
+               {"events", std::move(list)}};
+  if (last > 0) body["position"] = last;
+  if (!correlation_id.empty()) body["correlation_id"] = correlation_id;
+  return body;
+}
+
+CommandOutcome CommandRouter::dispatch(const CommandRequest& request) {
+  const AggregateType* type = find(request.aggregate_type);
+  if (type == nullptr) return unknown_type(request.aggregate_type);
+  try {
+    return run(*type, request);
+  } catch (const std::exception& e) {
+    // The host guards every plugin call; anything that still escapes is a bug
+    // worth a log line, not a dead worker thread.
+    spdlog::error("command {} on {}/{} failed: {}", request.type, request.aggregate_type,
+                  request.aggregate_id, e.what());
+    return outcome(Kind::kInternal,
+                   make_problem(500, "internal", "Internal error", e.what()));
+  }
+}
+
+CommandOutcome CommandRouter::run(const AggregateType& type, const CommandRequest& request) {
+  auto cmd = type.commands.find(request.type);
+  if (cmd == type.commands.end()) {
+    std::string detail = "aggregate type '" + type.type + "' has no command '" + request.type + "'";
+    auto known = keys_of(type.commands);
+    if (auto hint = did_you_mean(request.type, known); !hint.empty()) detail += " (" + hint + ")";
+    return outcome(Kind::kNotFound, make_problem(404, "unknown-command", "Unknown command", detail,
+                                                 {{"known_commands", known}}));
+  }
+  if (!request.data.is_object()) {
+    return outcome(Kind::kBadRequest, make_problem(400, "malformed-command", "Malformed command",
+                                                   "\"data\" must be a JSON object"));
+  }
+  const std::string id = request.aggregate_id.empty() ? make_uuid() : request.aggregate_id;
+  if (!valid_identifier(id)) {
+    return outcome(Kind::kBadRequest,
+                   make_problem(400, "malformed-command", "Malformed command",
+                                "the aggregate id must be 1-256 printable characters without "
+                                "spaces, '/', '?', '#' or '%'"));
+  }
+  if (cmd->second.validate) {
+    auto errors = cmd->second.validate(request.data);
+    if (!errors.empty()) {
+      return outcome(Kind::kRejected,
+                     make_problem(422, "validation-failed", "Command data is not valid",
+                                  request.type + " data failed " + std::to_string(errors.size()) +
+                                      " check(s)",
+                                  {{"errors", errors}}));
+    }
+  }
+
+  const StreamId stream{type.type, id};
+  Command command{make_uuid(), stream, request.type, request.data, request.metadata};
+  if (command.metadata.correlation_id.empty()) command.metadata.correlation_id = make_uuid();
+  command.metadata.causation_id = command.id;
+
+  std::string key_fingerprint;
+  if (!request.idempotency_key.empty()) {
+    key_fingerprint = fingerprint(request, id);
+    auto held = store_.find_idempotency(request.idempotency_key);
+    if (!held.is_ok()) return store_failure(held.status(), "idempotency lookup failed");
+    if (held->has_value()) {
+      const IdempotencyRecord& rec = **held;
+      if (rec.fingerprint != key_fingerprint) {
+        return outcome(Kind::kRejected,
+                       make_problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                                    "this Idempotency-Key was first used for a different command "
+                                    "(" + rec.fingerprint + ")"));
+      }
+      Version v = rec.events.empty() ? kNoVersion : rec.events.back().version;
+      std::string corr = rec.events.empty() ? "" : rec.events.front().metadata.correlation_id;
+      return outcome(Kind::kOk, success_body(rec.stream, v, rec.events, corr));
+    }
+  }
+
+  const int attempts = request.expected_version ? 1 : 1 + std::max(0, limits_.conflict_retries);
+  bool fresh = false;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    auto loaded = repository_.load(type, stream, fresh);
+    if (!loaded.is_ok()) {
+      if (loaded.status().code() == StatusCode::kFailed) {
+        spdlog::error("{}", loaded.status().message());
+        return outcome(Kind::kInternal, make_problem(500, "aggregate-load-failed",
+                                                     "Aggregate cannot be loaded",
+                                                     loaded.status().message()));
+      }
+      return store_failure(loaded.status(), "loading " + stream.key() + " failed");
+    }
+    AggregateState state = std::move(loaded.value());
+    if (request.expected_version && *request.expected_version != state.version) {
+      if (!fresh) {  // the cache may be behind another gateway's append
+        fresh = true;
+        --attempt;
+        continue;
+      }
+      return outcome(Kind::kConflict,
+                     make_problem(409, "version-conflict", "Version conflict",
+                                  "expected version " + std::to_string(*request.expected_version) +
+                                      " but " + stream.key() + " is at version " +
+                                      std::to_string(state.version),
+                                  {{"current_version", state.version},
+                                   {"expected_version", *request.expected_version}}));
+    }
+
+    Decision decision;
+    try {
+      decision = type.aggregate->decide(state, command);
+    } catch (const std::exception& e) {
+      spdlog::error("aggregate {} threw in decide({}): {}", type.type, request.type, e.what());
+      return outcome(Kind::kInternal,
+                     make_problem(500, "aggregate-error", "Aggregate error", e.what()));
+    }
+    if (decision.kind == Decision::Kind::kUnknownCommand) {
+      return outcome(Kind::kNotFound, make_problem(404, "unknown-command", "Unknown command",
+                                                   "aggregate type '" + type.type +
+                                                       "' has no command '" + request.type + "'"));
+    }
+    if (decision.kind == Decision::Kind::kRejected) {
+      std::string detail = decision.errors.empty() ? "the command was rejected"
+                                                   : decision.errors.front();
+      if (decision.errors.size() > 1) {
+        detail += " (and " + std::to_string(decision.errors.size() - 1) + " more)";
+      }
+      return outcome(Kind::kRejected, make_problem(422, "command-rejected", "Command rejected",
+                                                   detail, {{"errors", decision.errors}}));
+    }
+    if (decision.events.empty()) {
+      return outcome(Kind::kOk,
+                     success_body(stream, state.version, {}, command.metadata.correlation_id));
+    }
+    if (decision.events.size() > limits_.max_events_per_command) {
+      return outcome(Kind::kTooLarge,
+                     make_problem(413, "too-many-events", "Too many events",
+                                  request.type + " decided " +
+                                      std::to_string(decision.events.size()) +
+                                      " events; at most " +
+                                      std::to_string(limits_.max_events_per_command) +
+                                      " are allowed per command (gateway.limits.max_events_per_command)"));
+    }
+
+    AppendRequest append;
+    append.stream = stream;
+    append.expected = ExpectedVersion::exact(state.version);
+    append.events.reserve(decision.events.size());
+    for (auto& d : decision.events) {
+      append.events.push_back(
+          NewEvent{make_uuid(), std::move(d.type), d.schema_version, std::move(d.data), command.metadata});
+    }
+    if (!request.idempotency_key.empty()) {
+      append.idempotency_key = request.idempotency_key;
+      append.idempotency_fingerprint = key_fingerprint;
+      append.idempotency_expires_at = now_us() + limits_.idempotency_ttl_seconds * 1000000;
+    }
+    AppendResult result = store_.append(append);
+    if (result.status.code() == StatusCode::kConflict) {
+      repository_.forget(stream);
+      fresh = true;
+      if (request.expected_version) {
+        return outcome(Kind::kConflict,
+                       make_problem(409, "version-conflict", "Version conflict",
+                                    "expected version " + std::to_string(state.version) + " but " +
+                                        stream.key() + " is at version " +
+                                        std::to_string(result.current_version),
+                                    {{"current_version", result.current_version},
+                                     {"expected_version", state.version}}));
+      }
+      spdlog::debug("conflict on {} at version {} (attempt {}), deciding again", stream.key(),
+                    state.version, attempt + 1);
+      continue;
+    }
+    if (!result.status.is_ok()) return store_failure(result.status, "append to " + stream.key() + " failed");
+    if (result.duplicate) {
+      if (!result.idempotency_fingerprint.empty() &&
+          result.idempotency_fingerprint != key_fingerprint) {
+        return outcome(Kind::kRejected,
+                       make_problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                                    "this Idempotency-Key was first used for a different command"));
+      }
+      repository_.forget(stream);
+      Version v = result.events.empty() ? kNoVersion : result.events.back().version;
+      std::string corr = result.events.empty() ? "" : result.events.front().metadata.correlation_id;
+      return outcome(Kind::kOk, success_body(result.events.empty() ? stream : result.events.front().stream,
+                                             v, result.events, corr));
+    }
+    if (Status s = repository_.advance(type, stream, state, result.events); !s.is_ok()) {
+      // The events are durable; only our cached view failed. Answer success.
+      spdlog::error("{}", s.message());
+    }
+    return outcome(Kind::kOk, success_body(stream, result.current_version, result.events,
+                                           command.metadata.correlation_id));
+  }
+  return outcome(Kind::kConflict,
+                 make_problem(409, "version-conflict", "Version conflict",
+                              "gave up on " + stream.key() + " after " + std::to_string(attempts) +
+                                  " attempts: other writers kept changing it; retry the command",
+                              {{"attempts", attempts}}));
+}
+
+CommandOutcome CommandRouter::get_state(const std::string& type_name, const std::string& id) {
+  const AggregateType* type = find(type_name);
+  if (type == nullptr) return unknown_type(type_name);
+  if (!valid_identifier(id)) {
+    return outcome(Kind::kBadRequest,
+                   make_problem(400, "malformed-request", "Malformed request", "invalid aggregate id"));
+  }
+  auto loaded = repository_.load(*type, StreamId{type_name, id});
+  if (!loaded.is_ok()) {
+    if (loaded.status().code() == StatusCode::kFailed) {
+      return outcome(Kind::kInternal, make_problem(500, "aggregate-load-failed",
+                                                   "Aggregate cannot be loaded",
+                                                   loaded.status().message()));
+    }
+    return store_failure(loaded.status(), "loading " + type_name + "/" + id + " failed");
+  }
+  if (!loaded->exists()) {
+    return outcome(Kind::kNotFound, make_problem(404, "aggregate-not-found", "Aggregate not found",
+                                                 type_name + "/" + id + " has no events"));
+  }
+  return outcome(Kind::kOk, {{"aggregate_type", type_name},
+                             {"aggregate_id", id},
+                             {"version", loaded->version},
+                             {"state", loaded->state}});
+}
+
+}  // namespace herald::gateway

@@ -1,0 +1,359 @@
+#include "http/http_api.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/problem.h"
+#include "http/request_parsing.h"
+
+namespace herald::gateway {
+namespace {
+
+using Poco::Net::HTTPRequest;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+constexpr const char* kJson = "application/json";
+constexpr const char* kProblem = "application/problem+json";
+
+struct Reply {
+  int status = 200;
+  Json body;
+  std::string allow;  // for 405
+  std::string text;   // non-JSON body (metrics)
+  std::string content_type;
+  bool close = false;
+};
+
+Reply json_reply(int status, Json body) { return {status, std::move(body), {}, {}, {}, false}; }
+Reply problem_reply(int status, const std::string& slug, const std::string& title,
+                    const std::string& detail, const Json& extra = Json::object()) {
+  return json_reply(status, make_problem(status, slug, title, detail, extra));
+}
+Reply bad_reply(BadInput b) { return json_reply(b.status, std::move(b.problem)); }
+Reply outcome_reply(const CommandOutcome& o) { return json_reply(http_status(o.kind), o.body); }
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) {
+      std::string decoded;
+      try {
+        Poco::URI::decode(path.substr(start, end - start), decoded);
+      } catch (const std::exception&) {
+        decoded = path.substr(start, end - start);
+      }
+      out.push_back(std::move(decoded));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+class ApiHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  ApiHandler(Runtime& runtime, Metrics& metrics) : runtime_(runtime), metrics_(metrics) {}
+
+  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+    const auto started = std::chrono::steady_clock::now();
+    Reply reply;
+    try {
+      reply = route(request);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
+      reply = problem_reply(500, "internal", "Internal error", e.what());
+    }
+    send(response, reply);
+    metrics_.count_request(reply.status);
+    if (spdlog::should_log(spdlog::level::debug)) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+      spdlog::debug("{} {} {} {}us", request.getMethod(), request.getURI(), reply.status, us);
+    }
+  }
+
+ private:
+  static void send(HTTPServerResponse& response, const Reply& reply) {
+    response.setStatus(static_cast<HTTPServerResponse::HTTPStatus>(reply.status));
+    if (!reply.allow.empty()) response.set("Allow", reply.allow);
+    if (reply.close) response.setKeepAlive(false);
+    std::string body;
+    if (!reply.content_type.empty()) {
+      response.setContentType(reply.content_type);
+      body = reply.text;
+    } else {
+      const bool is_problem = reply.status >= 400;
+      response.setContentType(is_problem ? kProblem : kJson);
+      body = reply.body.dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
+    response.sendBuffer(body.data(), body.size());
+  }
+
+  // Reads the body, refusing more than max_body_bytes whatever the framing.
+  std::variant<std::string, Reply> read_body(HTTPServerRequest& request) {
+    const std::size_t max = runtime_.config().http.max_body_bytes;
+    auto too_large = [&] {
+      Reply r = problem_reply(413, "body-too-large", "Request body too large",
+                              "the body exceeds " + std::to_string(max) +
+                                  " bytes (gateway.http.max_body_bytes)");
+      r.close = true;  // the rest of the body is not read: the connection is unusable
+      return r;
+    };
+    if (request.hasContentLength() && request.getContentLength64() > static_cast<std::int64_t>(max)) {
+      return too_large();
+    }
+    std::string body;
+    std::istream& in = request.stream();
+    char buf[16384];
+    while (in) {
+      in.read(buf, sizeof buf);
+      body.append(buf, static_cast<std::size_t>(in.gcount()));
+      if (body.size() > max) return too_large();
+    }
+    return body;
+  }
+
+  Reply method_not_allowed(const std::string& allow) {
+    Reply r = problem_reply(405, "method-not-allowed", "Method not allowed",
+                            "this resource answers " + allow);
+    r.allow = allow;
+    return r;
+  }
+
+  Reply route(HTTPServerRequest& request) {
+    const std::string& method = request.getMethod();
+    const std::string& uri = request.getURI();
+    std::size_t qpos = uri.find('?');
+    const auto parts = split_path(uri.substr(0, qpos));
+    const QueryParams query = parse_query(qpos == std::string::npos ? "" : uri.substr(qpos + 1));
+    const auto n = parts.size();
+
+    if (n == 2 && parts[0] == "health") {
+      if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+      if (parts[1] == "live") return json_reply(200, {{"status", "live"}});
+      if (parts[1] == "ready") return ready();
+    }
+    if (n == 1 && parts[0] == "metrics") {
+      if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+      auto head = runtime_.store().head();
+      Reply r;
+      r.text = metrics_.render(head.is_ok() ? static_cast<std::int64_t>(*head) : -1);
+      r.content_type = "text/plain; version=0.0.4";
+      return r;
+    }
+    if (n >= 2 && parts[0] == "v1") {
+      const std::string& what = parts[1];
+      if (what == "commands" && (n == 3 || n == 4)) {
+        if (method != HTTPRequest::HTTP_POST) return method_not_allowed("POST");
+        return command(request, parts[2], n == 4 ? parts[3] : "");
+      }
+      if (what == "aggregates" && n == 4) {
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        return outcome_reply(runtime_.router().get_state(parts[2], parts[3]));
+      }
+      if (what == "streams" && n == 4) {
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        return stream(parts[2], parts[3], query);
+      }
+      if (what == "events" && n == 2) {
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        return events(query);
+      }
+      if (what == "admin" && n == 3 && parts[2] == "plugins") {
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        return plugins();
+      }
+    }
+    return problem_reply(404, "not-found", "Not found", "no resource at " + uri);
+  }
+
+  Reply ready() {
+    Json checks = Json::object();
+    bool ok = runtime_.is_open();
+    Status store = runtime_.is_open() ? runtime_.store().health() : Status::retry("not open");
+    checks["store"] = store.is_ok() ? "ok" : store.message();
+    ok = ok && store.is_ok();
+    if (!ok) {
+      return problem_reply(503, "not-ready", "Not ready", "a dependency is not ready",
+                           {{"checks", checks}});
+    }
+    return json_reply(200, {{"status", "ready"}, {"checks", checks}});
+  }
+
+  Reply command(HTTPServerRequest& request, const std::string& type, const std::string& id) {
+    auto body = read_body(request);
+    if (auto* r = std::get_if<Reply>(&body)) return *r;
+    auto json = parse_json_body(std::get<std::string>(body));
+    if (auto* b = std::get_if<BadInput>(&json)) return bad_reply(std::move(*b));
+    auto parsed = parse_command(std::get<Json>(json));
+    if (auto* b = std::get_if<BadInput>(&parsed)) return bad_reply(std::move(*b));
+    CommandRequest& cmd = std::get<CommandRequest>(parsed);
+    cmd.aggregate_type = type;
+    cmd.aggregate_id = id;
+    cmd.idempotency_key = request.get("Idempotency-Key", "");
+    if (cmd.idempotency_key.size() > 256) {
+      return problem_reply(400, "malformed-request", "Malformed request",
+                           "Idempotency-Key must be at most 256 characters");
+    }
+    CommandOutcome out = runtime_.router().dispatch(cmd);
+    metrics_.count_command(out.ok());
+    if (out.ok() && out.body.contains("events")) metrics_.count_events(out.body["events"].size());
+    return outcome_reply(out);
+  }
+
+  std::variant<std::size_t, Reply> limit_param(const QueryParams& q, std::size_t fallback) {
+    auto v = uint_param(q, "limit", fallback);
+    if (auto* b = std::get_if<BadInput>(&v)) return bad_reply(std::move(*b));
+    std::uint64_t limit = std::get<std::uint64_t>(v);
+    if (limit == 0) {
+      return problem_reply(400, "malformed-request", "Malformed request", "limit must be at least 1");
+    }
+    return static_cast<std::size_t>(std::min<std::uint64_t>(limit, runtime_.config().limits.max_read_limit));
+  }
+
+  Reply store_error(const Status& s) {
+    if (s.code() == StatusCode::kRetry) {
+      return problem_reply(503, "store-unavailable", "Store unavailable", s.message());
+    }
+    return problem_reply(500, "store-error", "Store error", s.message());
+  }
+
+  Reply stream(const std::string& type, const std::string& id, const QueryParams& q) {
+    if (runtime_.router().find(type) == nullptr) {
+      return outcome_reply(runtime_.router().get_state(type, id));  // the 404 with its hint
+    }
+    auto from = uint_param(q, "from", 0);
+    if (auto* b = std::get_if<BadInput>(&from)) return bad_reply(std::move(*b));
+    auto limit = limit_param(q, 100);
+    if (auto* r = std::get_if<Reply>(&limit)) return *r;
+    StreamId sid{type, id};
+    auto slice = runtime_.store().read_stream(sid, static_cast<Version>(std::get<std::uint64_t>(from)),
+                                              std::get<std::size_t>(limit));
+    if (!slice.is_ok()) return store_error(slice.status());
+    auto version = runtime_.store().stream_version(sid);
+    if (!version.is_ok()) return store_error(version.status());
+    if (*version == kNoVersion) {
+      return problem_reply(404, "stream-not-found", "Stream not found", sid.key() + " has no events");
+    }
+    Json list = Json::array();
+    for (const auto& e : slice->events) list.push_back(to_json(e));
+    Json body = {{"stream", {{"type", type}, {"id", id}}}, {"version", *version}, {"events", list}};
+    if (!slice->events.empty() && slice->events.back().version < *version) {
+      body["next_from"] = slice->events.back().version + 1;
+    }
+    return json_reply(200, std::move(body));
+  }
+
+  Reply events(const QueryParams& q) {
+    auto after = uint_param(q, "after", 0);
+    if (auto* b = std::get_if<BadInput>(&after)) return bad_reply(std::move(*b));
+    auto limit = limit_param(q, 100);
+    if (auto* r = std::get_if<Reply>(&limit)) return *r;
+    EventFilter filter;
+    for (const char* key : {"type", "stream_type"}) {
+      auto it = q.find(key);
+      if (it == q.end()) continue;
+      for (const auto& v : it->second) {
+        std::size_t start = 0;
+        while (start <= v.size()) {
+          std::size_t end = v.find(',', start);
+          if (end == std::string::npos) end = v.size();
+          if (end > start) {
+            (std::string(key) == "type" ? filter.event_types : filter.stream_types)
+                .insert(v.substr(start, end - start));
+          }
+          start = end + 1;
+        }
+      }
+    }
+    auto slice = runtime_.store().read_all(std::get<std::uint64_t>(after), std::get<std::size_t>(limit), filter);
+    if (!slice.is_ok()) return store_error(slice.status());
+    Json list = Json::array();
+    for (const auto& e : slice->events) list.push_back(to_json(e));
+    return json_reply(200, {{"events", list}, {"head", slice->head}, {"next_after", slice->next_after}});
+  }
+
+  Reply plugins() {
+    Json list = Json::array();
+    for (const auto& inst : runtime_.instances()) {
+      Json j = describe_plugin(*inst.plugin);
+      j.erase("options");
+      j["section"] = inst.section;
+      j["instance"] = inst.instance;
+      list.push_back(std::move(j));
+    }
+    return json_reply(200, {{"plugins", list}});
+  }
+
+  Runtime& runtime_;
+  Metrics& metrics_;
+};
+
+class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Factory(Runtime& runtime, Metrics& metrics) : runtime_(runtime), metrics_(metrics) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
+    return new ApiHandler(runtime_, metrics_);
+  }
+
+ private:
+  Runtime& runtime_;
+  Metrics& metrics_;
+};
+
+}  // namespace
+
+HttpApi::HttpApi(Runtime& runtime) : runtime_(runtime) {}
+
+HttpApi::~HttpApi() { stop(); }
+
+void HttpApi::start() {
+  const HttpConfig& cfg = runtime_.config().http;
+  Poco::Net::ServerSocket socket;
+  try {
+    socket.bind(Poco::Net::SocketAddress(cfg.host, cfg.port), true);
+    socket.listen(1024);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) +
+                             ": " + e.displayText());
+  }
+  port_ = socket.address().port();
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(cfg.threads);
+  params->setMaxQueued(cfg.max_queued);
+  params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(cfg.keep_alive_seconds, 0));
+  params->setMaxKeepAliveRequests(0);  // unlimited
+  params->setServerName("herald");
+  pool_ = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 4, 60);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(runtime_, metrics_), *pool_,
+                                                    socket, params);
+  server_->start();
+  spdlog::info("HTTP API listening on {}:{} ({} worker threads)", cfg.host, port_, cfg.threads);
+}
+
+void HttpApi::stop() {
+  if (!server_) return;
+  // Stop accepting; in-flight requests finish; idle keep-alive connections close.
+  server_->stopAll(false);
+  pool_->joinAll();
+  server_.reset();
+  pool_.reset();
+  spdlog::info("HTTP API stopped");
+}
+
+}  // namespace herald::gateway

@@ -1,0 +1,28 @@
+#include "http/metrics.h"
+
+namespace herald::gateway {
+
+std::string Metrics::render(std::int64_t head) const {
+  std::string out;
+  out += "# HELP herald_http_requests_total HTTP requests answered, by status class.\n";
+  out += "# TYPE herald_http_requests_total counter\n";
+  for (int i = 1; i <= 5; ++i) {
+    out += "herald_http_requests_total{code=\"" + std::to_string(i) + "xx\"} " +
+           std::to_string(requests_[i].load(std::memory_order_relaxed)) + "\n";
+  }
+  out += "# HELP herald_commands_total Commands handled, by outcome.\n";
+  out += "# TYPE herald_commands_total counter\n";
+  out += "herald_commands_total{outcome=\"ok\"} " + std::to_string(commands_ok_.load()) + "\n";
+  out += "herald_commands_total{outcome=\"error\"} " + std::to_string(commands_failed_.load()) + "\n";
+  out += "# HELP herald_events_appended_total Events appended by this process.\n";
+  out += "# TYPE herald_events_appended_total counter\n";
+  out += "herald_events_appended_total " + std::to_string(events_appended_.load()) + "\n";
+  if (head >= 0) {
+    out += "# HELP herald_store_head_position Last position of the global log.\n";
+    out += "# TYPE herald_store_head_position gauge\n";
+    out += "herald_store_head_position " + std::to_string(head) + "\n";
+  }
+  return out;
+}
+
+}  // namespace herald::gateway

@@ -1,0 +1,118 @@
+#include "http/request_parsing.h"
+
+#include <Poco/URI.h>
+
+#include <charconv>
+
+#include "config/schema_check.h"
+#include "core/problem.h"
+
+namespace herald::gateway {
+namespace {
+
+BadInput bad(const std::string& detail, const Json& extra = Json::object()) {
+  return {400, make_problem(400, "malformed-request", "Malformed request", detail, extra)};
+}
+
+struct TooDeep {};
+
+}  // namespace
+
+std::variant<Json, BadInput> parse_json_body(const std::string& body) {
+  if (body.empty()) return bad("the request body is empty; send a JSON object");
+  try {
+    return Json::parse(body, [](int depth, Json::parse_event_t, Json&) {
+      if (depth > kMaxDepth) throw TooDeep{};
+      return true;
+    });
+  } catch (const TooDeep&) {
+    return bad("the JSON body is nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  } catch (const Json::parse_error& e) {
+    // e.byte is 1-based; nlohmann's message already says where and what.
+    return bad(std::string("the body is not valid JSON: ") + e.what(), {{"offset", e.byte}});
+  }
+}
+
+std::variant<CommandRequest, BadInput> parse_command(const Json& body) {
+  if (!body.is_object()) return bad("the body must be a JSON object with \"type\" and \"data\"");
+  static const std::vector<std::string> kKeys = {"type", "data", "expected_version", "metadata"};
+  std::vector<std::string> errors;
+  CommandRequest r;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    const std::string& k = it.key();
+    const Json& v = it.value();
+    if (k == "type") {
+      if (!v.is_string() || v.get<std::string>().empty()) {
+        errors.push_back("\"type\" must be a non-empty string (the command's name)");
+      } else {
+        r.type = v.get<std::string>();
+      }
+    } else if (k == "data") {
+      if (!v.is_object()) errors.push_back("\"data\" must be a JSON object");
+      else r.data = v;
+    } else if (k == "expected_version") {
+      if (v.is_null()) continue;
+      if (!v.is_number_integer() || v.get<std::int64_t>() < -1) {
+        errors.push_back("\"expected_version\" must be an integer >= -1 (-1: the stream must be new)");
+      } else {
+        r.expected_version = v.get<std::int64_t>();
+      }
+    } else if (k == "metadata") {
+      std::string error;
+      r.metadata = metadata_from_json(v, &error);
+      if (!error.empty()) errors.push_back("\"" + error + "\"");
+    } else {
+      std::string msg = "unknown key \"" + k + "\"";
+      if (auto hint = did_you_mean(k, kKeys); !hint.empty()) msg += " (" + hint + ")";
+      errors.push_back(msg);
+    }
+  }
+  if (!body.contains("type")) errors.push_back("\"type\" is required (the command's name)");
+  if (!errors.empty()) {
+    std::string detail = errors.front();
+    if (errors.size() > 1) detail += " (and " + std::to_string(errors.size() - 1) + " more)";
+    return bad(detail, {{"errors", errors}});
+  }
+  return r;
+}
+
+QueryParams parse_query(const std::string& raw_query) {
+  QueryParams out;
+  std::size_t start = 0;
+  while (start <= raw_query.size()) {
+    std::size_t end = raw_query.find('&', start);
+    if (end == std::string::npos) end = raw_query.size();
+    std::string part = raw_query.substr(start, end - start);
+    if (!part.empty()) {
+      std::size_t eq = part.find('=');
+      std::string key = part.substr(0, eq);
+      std::string value = eq == std::string::npos ? "" : part.substr(eq + 1);
+      std::string dk, dv;
+      try {
+        Poco::URI::decode(key, dk, true);
+        Poco::URI::decode(value, dv, true);
+      } catch (const std::exception&) {
+        dk = key;
+        dv = value;
+      }
+      out[dk].push_back(dv);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std::string& key,
+                                                 std::uint64_t fallback) {
+  auto it = q.find(key);
+  if (it == q.end() || it->second.empty()) return fallback;
+  const std::string& s = it->second.back();
+  std::uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
+    return bad("query parameter " + key + "=" + s + " must be a non-negative integer");
+  }
+  return v;
+}
+
+}  // namespace herald::gateway

@@ -1,0 +1,178 @@
+// herald: the event-sourcing gateway's command line.
+//
+//   herald [serve] [-c FILE]        run (the embedded config/herald.yaml without -c)
+//   herald check [-c FILE]          check the config and every plugin's options, then exit
+//   herald plugins [-c FILE]        list the plugins found in the plugin folders
+//   herald plugins describe NAME    a plugin's options, defaults and docs
+//   herald version
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iostream>
+#include <optional>
+
+#include "core/logging.h"
+#include "core/runtime.h"
+#include "http/http_api.h"
+
+namespace herald::gateway {
+extern const char* const kEmbeddedConfig;
+}
+
+namespace {
+
+using namespace herald;
+using namespace herald::gateway;
+
+constexpr const char* kUsage = R"(usage: herald [COMMAND] [-c FILE] [ARGS]
+
+commands:
+  serve                    run the gateway (the default)
+  check                    check the config and every plugin's options, then exit
+  plugins                  list the plugins found in the plugin folders
+  plugins describe NAME    show a plugin's options, defaults and descriptions
+  version                  print the version
+
+options:
+  -c, --config FILE        the YAML config (default: the embedded config/herald.yaml)
+  -h, --help               this text
+)";
+
+struct Args {
+  std::string command = "serve";
+  std::optional<std::string> config;
+  std::vector<std::string> rest;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  bool command_seen = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-c" || arg == "--config") {
+      if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a file");
+      a.config = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      a.config = arg.substr(9);
+    } else if (arg == "-h" || arg == "--help") {
+      a.command = "help";
+      command_seen = true;
+    } else if (arg == "--version") {
+      a.command = "version";
+      command_seen = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      throw std::invalid_argument("unknown option " + arg);
+    } else if (!command_seen) {
+      a.command = arg;
+      command_seen = true;
+    } else {
+      a.rest.push_back(arg);
+    }
+  }
+  return a;
+}
+
+GatewayConfig load_config(const Args& args) {
+  ConfigDocument doc = args.config
+                           ? ConfigDocument::from_file(*args.config)
+                           : ConfigDocument::from_string(kEmbeddedConfig, "<embedded config/herald.yaml>");
+  return parse_gateway_config(std::move(doc));
+}
+
+int serve(const Args& args) {
+  // Signals are taken by sigwait() on this thread only: block them before
+  // any other thread starts so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  GatewayConfig config = load_config(args);
+  setup_logging(config.logging.level, config.logging.format);
+  const std::string source = config.document.file();
+  Runtime runtime(std::move(config));
+  runtime.build();
+  spdlog::info("herald {} starting with {}", HERALD_VERSION, source);
+  runtime.open();
+  auto head = runtime.store().head();
+  spdlog::info("store open: {} events in the global log", head.is_ok() ? *head : 0);
+  HttpApi api(runtime);
+  api.start();
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("{} received: finishing in-flight requests", strsignal(sig));
+  api.stop();
+  runtime.close();
+  spdlog::info("herald stopped cleanly");
+  return 0;
+}
+
+int check(const Args& args) {
+  GatewayConfig config = load_config(args);
+  setup_logging("warn", "text");
+  const std::string source = config.document.file();
+  Runtime runtime(std::move(config));
+  runtime.build();
+  std::cout << source << ": ok (" << runtime.instances().size() << " plugin instances)\n";
+  return 0;
+}
+
+int plugins(const Args& args) {
+  setup_logging("warn", "text");
+  std::vector<std::string> configured;
+  if (args.config) configured = load_config(args).plugin_dirs;
+  PluginLoader loader(PluginLoader::search_path(configured));
+  if (!args.rest.empty() && args.rest[0] == "describe") {
+    if (args.rest.size() != 2) throw std::invalid_argument("usage: herald plugins describe NAME");
+    for (const auto& p : loader.discover()) {
+      if (p->descriptor->name == args.rest[1]) {
+        std::cout << describe_plugin(*p).dump(2) << "\n";
+        return 0;
+      }
+    }
+    std::cerr << "herald: no plugin named '" << args.rest[1] << "' in: ";
+    for (const auto& d : loader.dirs()) std::cerr << d << " ";
+    std::cerr << "\n";
+    return 1;
+  }
+  for (const auto& p : loader.discover()) {
+    const auto& d = *p->descriptor;
+    std::printf("%-14s %-11s %-8s %s\n", d.name.c_str(), to_string(d.kind), d.version.c_str(),
+                d.description.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    Args args = parse_args(argc, argv);
+    if (args.command == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (args.command == "version") {
+      std::cout << "herald " << HERALD_VERSION << " (plugin ABI " << herald::kAbiVersion << ")\n";
+      return 0;
+    }
+    if (args.command == "serve") return serve(args);
+    if (args.command == "check") return check(args);
+    if (args.command == "plugins") return plugins(args);
+    std::cerr << "herald: unknown command '" << args.command << "'\n" << kUsage;
+    return 2;
+  } catch (const ConfigErrors& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "herald: " << e.what() << "\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "herald: " << e.what() << "\n";
+    return 1;
+  }
+}
