@@ -1,0 +1,139 @@
+// The log's encodings on their own: checksum, framing, payload round trips.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "crc32c.h"
+#include "log_format.h"
+
+namespace herald::plugins::memory {
+namespace {
+
+TEST(MemoryStoreLogFormatTest, Crc32cMatchesTheStandardCheckValue) {
+  EXPECT_EQ(crc32c("123456789", 9), 0xE3069283u);
+  EXPECT_EQ(crc32c("", 0), 0u);
+}
+
+TEST(MemoryStoreLogFormatTest, Crc32cCanBeExtendedPieceByPiece) {
+  std::string text = "the quick brown fox jumps over the lazy dog, twice over";
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    std::uint32_t whole = crc32c(text.data(), text.size());
+    std::uint32_t pieces = crc32c(text.data() + cut, text.size() - cut, crc32c(text.data(), cut));
+    ASSERT_EQ(whole, pieces) << "cut at " << cut;
+  }
+}
+
+TEST(MemoryStoreLogFormatTest, EventBatchRoundTrips) {
+  AppendRequest req;
+  req.stream = {"User", "u-ä1"};
+  req.idempotency_key = "key-1";
+  req.idempotency_fingerprint = "fp";
+  req.idempotency_expires_at = 1234567890123;
+  NewEvent a;
+  a.id = "id-a";
+  a.type = "UserCreated";
+  a.schema_version = 3;
+  a.data = Json{{"name", "Ada"}, {"tags", {1, 2.5, nullptr, "x"}}};
+  a.metadata.correlation_id = "c";
+  a.metadata.causation_id = "k";
+  a.metadata.user_id = "me";
+  a.metadata.source = "http";
+  a.metadata.extra = Json{{"trace", "t-1"}};
+  NewEvent b;
+  b.id = "id-b";
+  b.type = "UserRenamed";
+  b.data = Json::object();
+  req.events = {a, b};
+
+  std::string payload = encode_event_batch(req);
+  place_event_batch(payload, 42, 7, 99);
+  DecodedBatch out;
+  ASSERT_EQ(decode_event_batch(payload, out), "");
+  EXPECT_EQ(out.stream, req.stream);
+  EXPECT_EQ(out.idempotency_key, "key-1");
+  EXPECT_EQ(out.idempotency_fingerprint, "fp");
+  EXPECT_EQ(out.idempotency_expires_at, 1234567890123);
+  ASSERT_EQ(out.events.size(), 2u);
+  EXPECT_EQ(out.events[0].id, "id-a");
+  EXPECT_EQ(out.events[0].type, "UserCreated");
+  EXPECT_EQ(out.events[0].schema_version, 3);
+  EXPECT_EQ(out.events[0].data, a.data);
+  EXPECT_EQ(out.events[0].metadata, a.metadata);
+  EXPECT_EQ(out.events[0].position, 42u);
+  EXPECT_EQ(out.events[0].version, 7);
+  EXPECT_EQ(out.events[0].timestamp, 99);
+  EXPECT_EQ(out.events[1].position, 43u);
+  EXPECT_EQ(out.events[1].version, 8);
+  EXPECT_EQ(out.events[1].metadata.extra, Json::object());
+  EXPECT_EQ(out.events[1].stream, req.stream);
+}
+
+TEST(MemoryStoreLogFormatTest, TruncatedPayloadIsReportedNotMisread) {
+  AppendRequest req;
+  req.stream = {"User", "u1"};
+  NewEvent e;
+  e.id = "x";
+  e.type = "T";
+  e.data = Json{{"k", "v"}};
+  req.events = {e};
+  std::string payload = encode_event_batch(req);
+  for (std::size_t n = 0; n < payload.size(); ++n) {
+    DecodedBatch out;
+    EXPECT_NE(decode_event_batch(std::string_view(payload).substr(0, n), out), "") << n;
+  }
+}
+
+TEST(MemoryStoreLogFormatTest, SnapshotAndCheckpointRoundTrip) {
+  Snapshot s;
+  s.stream = {"Order", "o-9"};
+  s.version = 120;
+  s.state_format = 2;
+  s.state = Json{{"total", 12.5}};
+  s.taken_at = 777;
+  Snapshot back;
+  ASSERT_EQ(decode_snapshot(encode_snapshot(s), back), "");
+  EXPECT_EQ(back.stream, s.stream);
+  EXPECT_EQ(back.version, 120);
+  EXPECT_EQ(back.state_format, 2);
+  EXPECT_EQ(back.state, s.state);
+  EXPECT_EQ(back.taken_at, 777);
+
+  std::string name;
+  Position p = 0;
+  ASSERT_EQ(decode_checkpoint(encode_checkpoint("projection:users", 1ull << 40), name, p), "");
+  EXPECT_EQ(name, "projection:users");
+  EXPECT_EQ(p, 1ull << 40);
+}
+
+TEST(MemoryStoreLogFormatTest, RecordHeaderChecksumCatchesEveryFlippedBit) {
+  std::string framed;
+  append_record(framed, RecordType::kCheckpoint, "payload");
+  RecordHeader h;
+  ASSERT_TRUE(parse_record_header(reinterpret_cast<const unsigned char*>(framed.data()), h));
+  EXPECT_EQ(h.length, 7u);
+  EXPECT_EQ(h.type, static_cast<std::uint8_t>(RecordType::kCheckpoint));
+  for (std::size_t bit = 0; bit < kRecordHeaderSize * 8; ++bit) {
+    std::string damaged = framed;
+    damaged[bit / 8] = static_cast<char>(damaged[bit / 8] ^ (1 << (bit % 8)));
+    EXPECT_FALSE(parse_record_header(reinterpret_cast<const unsigned char*>(damaged.data()), h))
+        << "bit " << bit;
+  }
+}
+
+TEST(MemoryStoreLogFormatTest, FileHeaderIsCheckedForMagicAndVersion) {
+  std::string header = encode_file_header();
+  ASSERT_EQ(header.size(), kFileHeaderSize);
+  auto bytes = [](const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); };
+  EXPECT_EQ(check_file_header(bytes(header)), "");
+  std::string other = header;
+  other[0] = 'X';
+  EXPECT_NE(check_file_header(bytes(other)).find("magic"), std::string::npos);
+  std::string newer = header;
+  newer[8] = 9;
+  std::uint32_t crc = crc32c(newer.data(), 12);
+  std::memcpy(newer.data() + 12, &crc, 4);
+  EXPECT_NE(check_file_header(bytes(newer)).find("format version 9"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace herald::plugins::memory

@@ -1,0 +1,317 @@
+// Reopening, torn tails, damage and disk failures: what open() recovers and
+// what it refuses.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "log_format.h"
+#include "test_support.h"
+
+namespace herald::plugins::memory {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::CapturedLog;
+using testing::event;
+using testing::request;
+using testing::TempDir;
+using testing::user;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::uint64_t file_size(const std::string& path) { return std::filesystem::file_size(path); }
+
+void truncate_to(const std::string& path, std::uint64_t size) {
+  std::filesystem::resize_file(path, size);
+}
+
+void flip_byte(const std::string& path, std::uint64_t offset) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.read(&c, 1);
+  c = static_cast<char>(c ^ 0x5A);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(&c, 1);
+}
+
+void append_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream f(path, std::ios::app | std::ios::binary);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+class MemoryStoreRecoveryTest : public ::testing::Test {
+ protected:
+  std::string path() const { return dir_.file("data/events.log"); }
+  MemoryStoreOptions options() const { return testing::options(path()); }
+
+  // Appends one two-event batch per stream name and returns the file offset
+  // where each batch's record starts.
+  std::vector<std::uint64_t> write_batches(MemoryStore& store, int count, int first = 0) {
+    std::vector<std::uint64_t> offsets;
+    for (int i = first; i < first + count; ++i) {
+      offsets.push_back(file_size(path()));
+      auto r = store.append(request(user("u" + std::to_string(i)), ExpectedVersion::no_stream(),
+                                    {event("A", Json{{"i", i}}), event("B")}));
+      EXPECT_TRUE(r.status.is_ok()) << r.status.message();
+    }
+    return offsets;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(MemoryStoreRecoveryTest, ReopenKeepsEventsSnapshotsCheckpointsAndKeys) {
+  std::vector<NewEvent> keyed{event("A"), event("B")};
+  std::vector<RecordedEvent> before;
+  {
+    auto store = testing::open_store(options());
+    ASSERT_TRUE(std::filesystem::exists(path())) << "parent folders are created";
+    AppendRequest r = request(user("u1"), ExpectedVersion::no_stream(), keyed);
+    r.idempotency_key = "key-1";
+    r.idempotency_fingerprint = "fp-1";
+    r.idempotency_expires_at = now_us() + 3'600'000'000;
+    ASSERT_TRUE(store->append(r).status.is_ok());
+    ASSERT_TRUE(store->append(request({"Order", "o1"}, ExpectedVersion::any(),
+                                      {event("Placed", Json{{"total", 9.5}})}))
+                    .status.is_ok());
+    Snapshot s;
+    s.stream = user("u1");
+    s.version = 1;
+    s.state_format = 3;
+    s.state = Json{{"name", "Ada"}};
+    ASSERT_TRUE(store->save_snapshot(s).is_ok());
+    ASSERT_TRUE(store->save_checkpoint("users", 2).is_ok());
+    ASSERT_TRUE(store->save_checkpoint("users", 3).is_ok());
+    before = testing::all_events(*store);
+    store->close();
+  }
+
+  CapturedLog log;
+  auto store = testing::open_store(options(), log.logger());
+  EXPECT_THAT(log.text(), HasSubstr("3 events in 2 streams"));
+  EXPECT_THAT(log.text(), Not(HasSubstr("torn")));
+  auto after = testing::all_events(*store);
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(to_json(after[i]), to_json(before[i]));
+    EXPECT_EQ(after[i].timestamp, before[i].timestamp);
+  }
+  EXPECT_EQ(*store->stream_version(user("u1")), 1);
+  auto snapshot = store->load_snapshot(user("u1"));
+  ASSERT_TRUE(snapshot->has_value());
+  EXPECT_EQ((*snapshot)->state_format, 3);
+  EXPECT_EQ((*snapshot)->state, Json({{"name", "Ada"}}));
+  EXPECT_EQ(*store->load_checkpoint("users"), 3u);
+
+  // The key and the event ids still answer retries.
+  auto found = store->find_idempotency("key-1");
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->fingerprint, "fp-1");
+  AppendRequest retry = request(user("u1"), ExpectedVersion::no_stream(), {event("X")});
+  retry.idempotency_key = "key-1";
+  auto dup = store->append(retry);
+  EXPECT_TRUE(dup.duplicate);
+  EXPECT_EQ(dup.events.at(0).id, keyed[0].id);
+  dup = store->append(request(user("u1"), ExpectedVersion::no_stream(), keyed));
+  EXPECT_TRUE(dup.duplicate);
+
+  // And the log continues where it was.
+  auto next = store->append(request(user("u1"), ExpectedVersion::exact(1), {event("C")}));
+  ASSERT_TRUE(next.status.is_ok()) << next.status.message();
+  EXPECT_EQ(next.events[0].position, 4u);
+  EXPECT_EQ(next.events[0].version, 2);
+  EXPECT_GE(next.events[0].timestamp, before.back().timestamp);
+}
+
+TEST_F(MemoryStoreRecoveryTest, ExpiredKeysAreNotReplayed) {
+  {
+    auto store = testing::open_store(options());
+    AppendRequest r = request(user("u1"), ExpectedVersion::any(), {event("A")});
+    r.idempotency_key = "soon";
+    r.idempotency_expires_at = now_us() + 100'000;
+    ASSERT_TRUE(store->append(r).status.is_ok());
+    AppendRequest forever = request(user("u2"), ExpectedVersion::any(), {event("A")});
+    forever.idempotency_key = "forever";  // expires_at 0: kept
+    ASSERT_TRUE(store->append(forever).status.is_ok());
+    store->close();
+  }
+  std::this_thread::sleep_for(150ms);
+  auto store = testing::open_store(options());
+  EXPECT_FALSE(store->find_idempotency("soon")->has_value());
+  EXPECT_TRUE(store->find_idempotency("forever")->has_value());
+  EXPECT_EQ(*store->head(), 2u);
+  AppendRequest again = request(user("u1"), ExpectedVersion::any(), {event("B")});
+  again.idempotency_key = "soon";
+  auto r = store->append(again);
+  EXPECT_TRUE(r.status.is_ok());
+  EXPECT_FALSE(r.duplicate);
+}
+
+TEST_F(MemoryStoreRecoveryTest, RecordCutInTheMiddleIsTruncatedAndAppendsContinue) {
+  std::vector<std::uint64_t> offsets;
+  {
+    auto store = testing::open_store(options());
+    offsets = write_batches(*store, 3);
+    store->close();
+  }
+  const std::uint64_t full = file_size(path());
+  const std::uint64_t last = offsets[2];
+  truncate_to(path(), last + (full - last) / 2);
+
+  {
+    CapturedLog log;
+    auto store = testing::open_store(options(), log.logger());
+    EXPECT_THAT(log.text(), HasSubstr("torn tail at byte " + std::to_string(last)));
+    EXPECT_THAT(log.text(), HasSubstr("[warning]"));
+    EXPECT_EQ(file_size(path()), last);
+    EXPECT_EQ(*store->head(), 4u);
+    EXPECT_EQ(*store->stream_version(user("u2")), kNoVersion);
+    // The lost batch can be written again, and more after it.
+    write_batches(*store, 2, /*first=*/2);
+    EXPECT_EQ(*store->head(), 8u);
+    store->close();
+  }
+  CapturedLog log;
+  auto store = testing::open_store(options(), log.logger());
+  EXPECT_THAT(log.text(), Not(HasSubstr("torn")));
+  auto events = testing::all_events(*store);
+  ASSERT_EQ(events.size(), 8u);
+  EXPECT_EQ(events[4].stream, user("u2"));
+  EXPECT_EQ(events[7].position, 8u);
+}
+
+TEST_F(MemoryStoreRecoveryTest, TornTailsOfEveryKindAreCutOff) {
+  struct Case {
+    const char* name;
+    std::function<void(std::uint64_t full, std::uint64_t last)> damage;
+  };
+  std::vector<Case> cases = {
+      {"partial header", [&](auto, auto) { append_bytes(path(), std::string(7, '\x11')); }},
+      {"zeros", [&](auto, auto) { append_bytes(path(), std::string(4096, '\0')); }},
+      {"bad checksum on the last record", [&](auto full, auto) { flip_byte(path(), full - 3); }},
+      {"cut inside the header", [&](auto, auto last) { truncate_to(path(), last + 5); }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::filesystem::remove(path());
+    std::vector<std::uint64_t> offsets;
+    {
+      auto store = testing::open_store(options());
+      offsets = write_batches(*store, 2);
+      store->close();
+    }
+    const std::uint64_t full = file_size(path());
+    c.damage(full, offsets[1]);
+    CapturedLog log;
+    auto store = testing::open_store(options(), log.logger());
+    EXPECT_THAT(log.text(), HasSubstr("torn tail"));
+    auto events = testing::all_events(*store);
+    // Either both batches (junk after them) or only the first (last one torn).
+    EXPECT_TRUE(events.size() == 4 || events.size() == 2) << events.size();
+    ASSERT_TRUE(store->append(request(user("late"), ExpectedVersion::any(), {event("A")})).status.is_ok());
+    store->close();
+    auto again = testing::open_store(options());
+    EXPECT_EQ(testing::all_events(*again).size(), events.size() + 1);
+  }
+}
+
+TEST_F(MemoryStoreRecoveryTest, FlippedByteInAMiddleRecordStopsOpenAndNamesTheOffset) {
+  std::vector<std::uint64_t> offsets;
+  {
+    auto store = testing::open_store(options());
+    offsets = write_batches(*store, 3);
+    store->close();
+  }
+  const std::uint64_t size = file_size(path());
+
+  // In the payload of the middle record.
+  flip_byte(path(), offsets[1] + kRecordHeaderSize + 30);
+  MemoryStore store(options(), nullptr);
+  Status s = store.open();
+  EXPECT_EQ(s.code(), StatusCode::kFailed);
+  EXPECT_THAT(s.message(), HasSubstr("byte " + std::to_string(offsets[1])));
+  EXPECT_THAT(s.message(), HasSubstr(path()));
+  EXPECT_THAT(s.message(), HasSubstr("truncate -s"));
+  EXPECT_EQ(file_size(path()), size) << "a damaged log is left as it is";
+  flip_byte(path(), offsets[1] + kRecordHeaderSize + 30);  // repair
+
+  // In the length of the middle record's header.
+  flip_byte(path(), offsets[1] + 1);
+  MemoryStore store2(options(), nullptr);
+  s = store2.open();
+  EXPECT_EQ(s.code(), StatusCode::kFailed);
+  EXPECT_THAT(s.message(), HasSubstr("byte " + std::to_string(offsets[1])));
+  flip_byte(path(), offsets[1] + 1);
+
+  auto repaired = testing::open_store(options());
+  EXPECT_EQ(*repaired->head(), 6u);
+}
+
+TEST_F(MemoryStoreRecoveryTest, SomethingElseThanALogIsRefused) {
+  std::filesystem::create_directories(dir_.path() / "data");
+  append_bytes(path(), "this is a text file, not an event log at all\n");
+  MemoryStore store(options(), nullptr);
+  Status s = store.open();
+  EXPECT_EQ(s.code(), StatusCode::kFailed);
+  EXPECT_THAT(s.message(), HasSubstr(path()));
+  EXPECT_THAT(s.message(), HasSubstr("magic"));
+
+  std::filesystem::remove(path());
+  append_bytes(path(), "short");
+  s = MemoryStore(options(), nullptr).open();
+  EXPECT_EQ(s.code(), StatusCode::kFailed);
+  EXPECT_THAT(s.message(), HasSubstr("not a herald event log"));
+}
+
+TEST_F(MemoryStoreRecoveryTest, FileWithAPartialHeaderStartsEmpty) {
+  std::filesystem::create_directories(dir_.path() / "data");
+  append_bytes(path(), encode_file_header().substr(0, 5));
+  CapturedLog log;
+  auto store = testing::open_store(options(), log.logger());
+  EXPECT_THAT(log.text(), HasSubstr("rewriting the header"));
+  EXPECT_EQ(*store->head(), 0u);
+  ASSERT_TRUE(store->append(request(user("u1"), ExpectedVersion::any(), {event("A")})).status.is_ok());
+}
+
+TEST_F(MemoryStoreRecoveryTest, WriteFailurePutsTheStoreInAFailedState) {
+  auto store = testing::open_store(options());
+  write_batches(*store, 1);
+  const std::uint64_t size = file_size(path());
+
+  // RLIMIT_FSIZE makes write() fail with EFBIG past the limit: a full disk
+  // without needing one. Each test runs in its own process under ctest.
+  std::signal(SIGXFSZ, SIG_IGN);
+  rlimit old{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  rlimit limited = old;
+  limited.rlim_cur = size + 10;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  auto r = store->append(request(user("big"), ExpectedVersion::any(),
+                                 {event("A", Json{{"blob", std::string(200, 'x')}})}));
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+
+  EXPECT_EQ(r.status.code(), StatusCode::kRetry);
+  EXPECT_THAT(r.status.message(), HasSubstr("cannot write"));
+  EXPECT_EQ(store->health().code(), StatusCode::kFailed);
+  EXPECT_THAT(store->health().message(), HasSubstr(path()));
+  // Nothing unacknowledged becomes visible, and later writes are refused.
+  EXPECT_EQ(*store->head(), 2u);
+  EXPECT_EQ(*store->stream_version(user("big")), kNoVersion);
+  EXPECT_EQ(store->append(request(user("x"), ExpectedVersion::any(), {event("A")})).status.code(),
+            StatusCode::kRetry);
+  EXPECT_EQ(store->save_checkpoint("c", 1).code(), StatusCode::kRetry);
+  EXPECT_EQ(store->read_all(0, 10, {})->events.size(), 2u);
+  store->close();
+
+  // The partial write is a torn tail on the next start.
+  auto reopened = testing::open_store(options());
+  EXPECT_EQ(*reopened->head(), 2u);
+}
+
+}  // namespace
+}  // namespace herald::plugins::memory
