@@ -1,0 +1,280 @@
+// Starts the real herald on the embedded default config and checks the HTTP
+// API of DESIGN.md: every status code, the stream and global log views, and
+// that everything survives a restart.
+#include <gtest/gtest.h>
+
+#include <Poco/Net/HTTPClientSession.h>
+
+#include <fstream>
+#include <set>
+
+#include "support/herald_process.h"
+
+namespace herald::testing {
+namespace {
+
+using nlohmann::json;
+
+std::string create_user(const std::string& name, const std::string& email) {
+  return json{{"type", "CreateUser"}, {"data", {{"name", name}, {"email", email}}}}.dump();
+}
+
+class HttpE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("herald-e2e-");
+    herald_ = std::make_unique<HeraldProcess>(dir_);
+    herald_->start();
+  }
+  void TearDown() override {
+    if (herald_) herald_->kill_now();
+    std::filesystem::remove_all(dir_);
+  }
+  HttpResult post(const std::string& path, const std::string& body,
+                  const std::map<std::string, std::string>& headers = {}) {
+    return herald_->request("POST", path, body, headers);
+  }
+  HttpResult get(const std::string& path) { return herald_->request("GET", path); }
+
+  static void expect_problem(const HttpResult& r, int status) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.content_type, "application/problem+json") << r.body;
+    json p = json::parse(r.body);
+    EXPECT_EQ(p["status"], status);
+    EXPECT_TRUE(p["type"].is_string());
+    EXPECT_TRUE(p["title"].is_string());
+    EXPECT_TRUE(p["detail"].is_string());
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<HeraldProcess> herald_;
+};
+
+TEST_F(HttpE2E, CreateUserAnswersVersionZeroAndTheEvent) {
+  auto r = post("/v1/commands/User/u1", create_user("Alice Johnson", "alice@example.com"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "application/json");
+  json body = r.json();
+  EXPECT_EQ(body["aggregate_id"], "u1");
+  EXPECT_EQ(body["version"], 0);
+  ASSERT_EQ(body["events"].size(), 1u);
+  EXPECT_EQ(body["events"][0]["type"], "UserCreated");
+  EXPECT_EQ(body["events"][0]["version"], 0);
+  EXPECT_EQ(body["events"][0]["position"], 1);
+  EXPECT_EQ(body["events"][0]["id"].get<std::string>().size(), 36u);
+
+  auto stream = get("/v1/streams/User/u1");
+  ASSERT_EQ(stream.status, 200) << stream.body;
+  json s = stream.json();
+  ASSERT_EQ(s["events"].size(), 1u);
+  const json& e = s["events"][0];
+  EXPECT_EQ(e["id"], body["events"][0]["id"]);
+  EXPECT_EQ(e["stream"], json({{"type", "User"}, {"id", "u1"}}));
+  EXPECT_EQ(e["data"]["name"], "Alice Johnson");
+  EXPECT_EQ(e["data"]["email"], "alice@example.com");
+  EXPECT_EQ(e["schema_version"], 1);
+  EXPECT_TRUE(e["metadata"]["correlation_id"].is_string());
+  EXPECT_TRUE(e["metadata"]["causation_id"].is_string());
+  EXPECT_TRUE(e["timestamp"].get<std::string>().ends_with("Z"));
+
+  auto all = get("/v1/events?after=0");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(all.json()["events"].size(), 1u);
+  EXPECT_EQ(all.json()["head"], 1);
+
+  auto state = get("/v1/aggregates/User/u1");
+  ASSERT_EQ(state.status, 200) << state.body;
+  EXPECT_EQ(state.json()["version"], 0);
+  EXPECT_EQ(state.json()["state"]["name"], "Alice Johnson");
+  EXPECT_EQ(state.json()["state"]["active"], true);
+}
+
+TEST_F(HttpE2E, EverythingSurvivesARestart) {
+  ASSERT_EQ(post("/v1/commands/User/u1", create_user("Alice Johnson", "alice@example.com")).status, 200);
+  ASSERT_EQ(post("/v1/commands/User/u2", create_user("Bob Smith", "bob@example.com")).status, 200);
+  ASSERT_EQ(post("/v1/commands/User/u1", R"({"type":"UpdateUser","data":{"name":"Alice J."}})").status, 200);
+  ASSERT_EQ(post("/v1/commands/User/u2", R"({"type":"DeactivateUser","data":{}})").status, 200);
+  auto before = get("/v1/events?after=0").json();
+
+  EXPECT_EQ(herald_->stop(SIGTERM), 0) << herald_->log();
+  EXPECT_NE(herald_->log().find("stopped cleanly"), std::string::npos) << herald_->log();
+  herald_->start();
+
+  auto after = get("/v1/events?after=0").json();
+  EXPECT_EQ(after["events"], before["events"]);
+  EXPECT_EQ(after["head"], 4);
+  auto u1 = get("/v1/aggregates/User/u1").json();
+  EXPECT_EQ(u1["version"], 1);
+  EXPECT_EQ(u1["state"]["name"], "Alice J.");
+  auto u2 = get("/v1/aggregates/User/u2").json();
+  EXPECT_EQ(u2["state"]["active"], false);
+
+  // Positions go on without a gap after the restart.
+  auto r = post("/v1/commands/User/u3", create_user("Charlie Brown", "charlie@example.com"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.json()["events"][0]["position"], 5);
+}
+
+TEST_F(HttpE2E, MalformedRequestsAre400) {
+  expect_problem(post("/v1/commands/User/u1", "{not json"), 400);
+  expect_problem(post("/v1/commands/User/u1", "[1,2]"), 400);
+  expect_problem(post("/v1/commands/User/u1", R"({"data":{}})"), 400);
+  expect_problem(post("/v1/commands/User/u1", R"({"type":"CreateUser","data":"x"})"), 400);
+  expect_problem(post("/v1/commands/User/u1", R"({"type":42})"), 400);
+  expect_problem(post("/v1/commands/User/u1", R"({"type":"CreateUser","expected_version":"a"})"), 400);
+  auto typo = post("/v1/commands/User/u1", R"({"type":"CreateUser","expectedVersion":0})");
+  expect_problem(typo, 400);
+  EXPECT_NE(typo.body.find("did you mean 'expected_version'"), std::string::npos) << typo.body;
+  expect_problem(post("/v1/commands/User/u1", std::string(100, '[') + std::string(100, ']')), 400);
+  expect_problem(post("/v1/commands/User/u1", ""), 400);
+  expect_problem(get("/v1/events?after=abc"), 400);
+  expect_problem(get("/v1/events?limit=0"), 400);
+  expect_problem(get("/v1/events?after=-1"), 400);
+  // The gateway is still fine afterwards.
+  EXPECT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
+}
+
+TEST_F(HttpE2E, UnknownThingsAre404) {
+  auto type = post("/v1/commands/Usr/u1", create_user("A", "a@example.com"));
+  expect_problem(type, 404);
+  EXPECT_NE(type.body.find("did you mean 'User'"), std::string::npos) << type.body;
+  auto cmd = post("/v1/commands/User/u1", R"({"type":"CreateUsr","data":{}})");
+  expect_problem(cmd, 404);
+  EXPECT_NE(cmd.body.find("CreateUser"), std::string::npos) << cmd.body;
+  expect_problem(get("/v1/streams/User/nobody"), 404);
+  expect_problem(get("/v1/aggregates/User/nobody"), 404);
+  expect_problem(get("/v1/aggregates/Nope/x"), 404);
+  expect_problem(get("/v1/nothing/here"), 404);
+}
+
+TEST_F(HttpE2E, WrongMethodIs405WithAllow) {
+  auto r = herald_->request("GET", "/v1/commands/User/u1");
+  expect_problem(r, 405);
+  EXPECT_EQ(r.headers["Allow"], "POST");
+  expect_problem(herald_->request("DELETE", "/v1/events"), 405);
+}
+
+TEST_F(HttpE2E, ExpectedVersionConflictIs409WithCurrentVersion) {
+  ASSERT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
+  auto ok = post("/v1/commands/User/u1",
+                 R"({"type":"UpdateUser","data":{"name":"A2"},"expected_version":0})");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json()["version"], 1);
+  auto stale = post("/v1/commands/User/u1",
+                    R"({"type":"UpdateUser","data":{"name":"A3"},"expected_version":0})");
+  expect_problem(stale, 409);
+  EXPECT_EQ(stale.json()["current_version"], 1);
+  // -1: the stream must be new.
+  expect_problem(post("/v1/commands/User/u1",
+                      R"({"type":"CreateUser","data":{"name":"x","email":"x@example.com"},"expected_version":-1})"),
+                 409);
+}
+
+TEST_F(HttpE2E, BusinessRuleRejectionIs422WithEveryError) {
+  auto missing = post("/v1/commands/User/ghost", R"({"type":"UpdateUser","data":{"name":"x"}})");
+  expect_problem(missing, 422);
+  EXPECT_NE(missing.body.find("does not exist"), std::string::npos);
+  ASSERT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
+  auto again = post("/v1/commands/User/u1", R"({"type":"CreateUser","data":{"name":"","email":"nope"}})");
+  expect_problem(again, 422);
+  EXPECT_GE(again.json()["errors"].size(), 2u) << again.body;
+  ASSERT_EQ(post("/v1/commands/User/u1", R"({"type":"DeactivateUser","data":{}})").status, 200);
+  expect_problem(post("/v1/commands/User/u1", R"({"type":"UpdateUser","data":{"name":"x"}})"), 422);
+  EXPECT_EQ(post("/v1/commands/User/u1", R"({"type":"ActivateUser","data":{}})").status, 200);
+  // Nothing rejected was appended.
+  EXPECT_EQ(get("/v1/events?after=0").json()["events"].size(), 3u);
+}
+
+TEST_F(HttpE2E, TooLargeBodyIs413) {
+  std::string big = R"({"type":"CreateUser","data":{"name":")" + std::string(2 << 20, 'a') +
+                    R"(","email":"a@example.com"}})";
+  expect_problem(post("/v1/commands/User/u1", big), 413);
+  EXPECT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
+}
+
+TEST_F(HttpE2E, IdempotencyKeyReturnsTheFirstAnswer) {
+  std::map<std::string, std::string> key = {{"Idempotency-Key", "create-u1-once"}};
+  auto first = post("/v1/commands/User/u1", create_user("Alice", "alice@example.com"), key);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto retry = post("/v1/commands/User/u1", create_user("Alice", "alice@example.com"), key);
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  EXPECT_EQ(retry.json()["events"], first.json()["events"]);
+  EXPECT_EQ(get("/v1/events?after=0").json()["events"].size(), 1u);
+  auto reused = post("/v1/commands/User/u2", create_user("Bob", "bob@example.com"), key);
+  expect_problem(reused, 422);
+}
+
+TEST_F(HttpE2E, GatewayMakesTheIdWhenNoneIsGiven) {
+  auto r = post("/v1/commands/User", create_user("Dana", "dana@example.com"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string id = r.json()["aggregate_id"];
+  EXPECT_EQ(id.size(), 36u);
+  EXPECT_EQ(get("/v1/aggregates/User/" + id).status, 200);
+}
+
+TEST_F(HttpE2E, GlobalLogPagingAndTypeFilter) {
+  for (int i = 0; i < 5; ++i) {
+    std::string id = "p" + std::to_string(i);
+    ASSERT_EQ(post("/v1/commands/User/" + id, create_user("P " + id, id + "@example.com")).status, 200);
+    ASSERT_EQ(post("/v1/commands/User/" + id, R"({"type":"UpdateUser","data":{"name":"Q"}})").status, 200);
+  }
+  auto page = get("/v1/events?after=2&limit=3").json();
+  ASSERT_EQ(page["events"].size(), 3u);
+  EXPECT_EQ(page["events"][0]["position"], 3);
+  EXPECT_EQ(page["next_after"], 5);
+  auto updates = get("/v1/events?type=UserUpdated&after=0").json();
+  ASSERT_EQ(updates["events"].size(), 5u);
+  for (const auto& e : updates["events"]) EXPECT_EQ(e["type"], "UserUpdated");
+  auto stream = get("/v1/streams/User/p1?from=1&limit=1").json();
+  ASSERT_EQ(stream["events"].size(), 1u);
+  EXPECT_EQ(stream["events"][0]["version"], 1);
+}
+
+TEST_F(HttpE2E, KeepAliveServesManyRequestsOnOneConnection) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(herald_->port()));
+  session.setKeepAlive(true);
+  for (int i = 0; i < 20; ++i) {
+    auto r = HeraldProcess::send(session, "POST", "/v1/commands/User/k" + std::to_string(i),
+                                 create_user("K", "k@example.com"));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  EXPECT_EQ(get("/v1/events?after=0").json()["head"], 20);
+}
+
+TEST_F(HttpE2E, HealthAndMetrics) {
+  EXPECT_EQ(get("/health/live").status, 200);
+  auto ready = get("/health/ready");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.json()["checks"]["store"], "ok");
+  ASSERT_EQ(post("/v1/commands/User/m1", create_user("M", "m@example.com")).status, 200);
+  auto metrics = get("/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("herald_commands_total{outcome=\"ok\"} 1"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("herald_store_head_position 1"), std::string::npos);
+  auto plugins = get("/v1/admin/plugins").json();
+  std::set<std::string> names;
+  for (const auto& p : plugins["plugins"]) names.insert(p["name"]);
+  EXPECT_TRUE(names.count("memory") && names.count("user"));
+}
+
+TEST(HeraldCli, CheckReportsEveryProblemWithLines) {
+  auto dir = make_temp_dir("herald-cli-");
+  auto file = dir / "bad.yaml";
+  std::ofstream(file) << "gateway:\n  http:\n    listen: 127.0.0.1:99999\nstore:\n  plugin: memory\n"
+                         "  config:\n    fsnyc: batch\naggregates:\n  - type: User\n    plugin: user\n"
+                         "    snapshot_evry: 10\n";
+  std::string cmd = HeraldProcess::binary() + " check -c " + file.string() + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  int rc = ::pclose(p);
+  EXPECT_NE(WEXITSTATUS(rc), 0) << out;
+  EXPECT_NE(out.find("bad.yaml:3"), std::string::npos) << out;    // listen port
+  EXPECT_NE(out.find("bad.yaml:11"), std::string::npos) << out;   // snapshot_evry
+  EXPECT_NE(out.find("did you mean 'snapshot_every'"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace herald::testing

@@ -1,0 +1,245 @@
+// The command router against the SDK's FakeEventStore: status codes, retries
+// on conflict, idempotency, snapshots and metadata.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "core/command_router.h"
+#include "herald/testing/fake_store.h"
+
+namespace herald::gateway {
+namespace {
+
+using herald::testing::FakeEventStore;
+using Kind = CommandOutcome::Kind;
+
+// A counter: Increment {by} → Incremented {by}; Burst {n} → n events;
+// Explode → an event its apply() refuses.
+class Counter final : public Aggregate {
+ public:
+  std::vector<CommandSpec> commands() const override {
+    return {{"Increment", "", nullptr}, {"Burst", "", nullptr}, {"Explode", "", nullptr},
+            {"Noop", "", nullptr}, {"Reject", "", nullptr}};
+  }
+  Json initial_state() const override { return {{"count", 0}}; }
+  int state_format() const override { return format; }
+  Status apply(Json& state, const RecordedEvent& e) const override {
+    if (e.type == "Incremented") {
+      state["count"] = state["count"].get<int>() + e.data.value("by", 1);
+      return Status::ok();
+    }
+    return Status::failed("cannot fold " + e.type);
+  }
+  Decision decide(const AggregateState& s, const Command& c) const override {
+    if (c.type == "Increment") return Decision::accept({{"Incremented", {{"by", c.data.value("by", 1)}}}});
+    if (c.type == "Burst") {
+      std::vector<DecidedEvent> ev(c.data.value("n", 2), DecidedEvent{"Incremented", {{"by", 1}}});
+      return Decision::accept(ev);
+    }
+    if (c.type == "Explode") return Decision::accept({{"Exploded", Json::object()}});
+    if (c.type == "Reject") return Decision::reject({"first rule", "second rule"});
+    if (c.type == "Noop") return Decision::accept({});
+    return Decision::unknown_command();
+  }
+  int format = 1;
+};
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override { make_router(); }
+
+  void make_router(std::int64_t snapshot_every = 0) {
+    LimitsConfig limits;
+    limits.max_events_per_command = 10;
+    limits.conflict_retries = 50;
+    router_ = std::make_unique<CommandRouter>(store_, limits);
+    AggregateType type;
+    type.type = "Counter";
+    type.aggregate = counter_;
+    type.snapshot_every = snapshot_every;
+    for (auto& spec : counter_->commands()) {
+      CommandEntry entry{spec, {}};
+      if (spec.type == "Increment") {
+        entry.validate = [](const Json& d) {
+          std::vector<std::string> errors;
+          if (d.contains("by") && !d["by"].is_number_integer()) errors.push_back("/by: must be an integer");
+          return errors;
+        };
+      }
+      type.commands.emplace(spec.type, entry);
+    }
+    router_->add(std::move(type));
+  }
+
+  CommandOutcome run(const std::string& type, Json data = Json::object(), const std::string& id = "c1",
+                     std::optional<Version> expected = std::nullopt, const std::string& key = "") {
+    CommandRequest r;
+    r.aggregate_type = "Counter";
+    r.aggregate_id = id;
+    r.type = type;
+    r.data = std::move(data);
+    r.expected_version = expected;
+    r.idempotency_key = key;
+    return router_->dispatch(r);
+  }
+
+  FakeEventStore store_;
+  std::shared_ptr<Counter> counter_ = std::make_shared<Counter>();
+  std::unique_ptr<CommandRouter> router_;
+};
+
+TEST_F(RouterTest, AcceptedCommandAppendsAndAnswers) {
+  auto out = run("Increment", {{"by", 2}});
+  ASSERT_EQ(out.kind, Kind::kOk) << out.body.dump();
+  EXPECT_EQ(out.body["version"], 0);
+  EXPECT_EQ(out.body["position"], 1);
+  EXPECT_EQ(out.body["events"][0]["type"], "Incremented");
+  EXPECT_EQ(router_->get_state("Counter", "c1").body["state"]["count"], 2);
+}
+
+TEST_F(RouterTest, UnknownTypeAndCommandAre404WithHints) {
+  CommandRequest r;
+  r.aggregate_type = "Countr";
+  r.type = "Increment";
+  auto out = router_->dispatch(r);
+  EXPECT_EQ(out.kind, Kind::kNotFound);
+  EXPECT_NE(out.body["detail"].get<std::string>().find("did you mean 'Counter'"), std::string::npos);
+  auto cmd = run("Incremnt");
+  EXPECT_EQ(cmd.kind, Kind::kNotFound);
+  EXPECT_NE(cmd.body["detail"].get<std::string>().find("Increment"), std::string::npos);
+}
+
+TEST_F(RouterTest, ValidationAndRejectionAre422WithEveryError) {
+  auto invalid = run("Increment", {{"by", "two"}});
+  EXPECT_EQ(invalid.kind, Kind::kRejected);
+  EXPECT_EQ(invalid.body["errors"].size(), 1u);
+  auto rejected = run("Reject");
+  EXPECT_EQ(rejected.kind, Kind::kRejected);
+  EXPECT_EQ(rejected.body["errors"], Json::array({"first rule", "second rule"}));
+  EXPECT_EQ(store_.append_calls(), 0u);
+}
+
+TEST_F(RouterTest, TooManyEventsIs413AndAppendsNothing) {
+  auto out = run("Burst", {{"n", 11}});
+  EXPECT_EQ(out.kind, Kind::kTooLarge);
+  EXPECT_EQ(store_.append_calls(), 0u);
+  EXPECT_EQ(run("Burst", {{"n", 10}}).kind, Kind::kOk);
+}
+
+TEST_F(RouterTest, StoreUnavailableIs503AndStoreErrorIs500) {
+  store_.fail_next(Status::retry("connection refused"));
+  EXPECT_EQ(run("Increment").kind, Kind::kUnavailable);
+  store_.fail_next(Status::failed("disk on fire"));
+  EXPECT_EQ(run("Increment").kind, Kind::kInternal);
+  EXPECT_EQ(run("Increment").kind, Kind::kOk);
+}
+
+TEST_F(RouterTest, ExpectedVersionMismatchIs409WithCurrentVersion) {
+  ASSERT_EQ(run("Increment").kind, Kind::kOk);
+  ASSERT_EQ(run("Increment").kind, Kind::kOk);
+  auto out = run("Increment", Json::object(), "c1", 0);
+  EXPECT_EQ(out.kind, Kind::kConflict);
+  EXPECT_EQ(out.body["current_version"], 1);
+  EXPECT_EQ(run("Increment", Json::object(), "c1", 1).kind, Kind::kOk);
+  EXPECT_EQ(run("Increment", Json::object(), "new", kNoVersion).kind, Kind::kOk);
+}
+
+TEST_F(RouterTest, ConcurrentWritersWithoutExpectedVersionLoseNoUpdate) {
+  constexpr int kThreads = 16, kEach = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        if (run("Increment").kind != Kind::kOk) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto state = router_->get_state("Counter", "c1");
+  EXPECT_EQ(state.body["version"], kThreads * kEach - 1);
+  EXPECT_EQ(state.body["state"]["count"], kThreads * kEach);
+}
+
+TEST_F(RouterTest, IdempotencyKeyAnswersTheFirstResultAndAppendsNothing) {
+  auto first = run("Increment", Json::object(), "c1", std::nullopt, "k1");
+  ASSERT_EQ(first.kind, Kind::kOk);
+  auto again = run("Increment", Json::object(), "c1", std::nullopt, "k1");
+  ASSERT_EQ(again.kind, Kind::kOk);
+  EXPECT_EQ(again.body["events"], first.body["events"]);
+  EXPECT_EQ(store_.append_calls(), 1u);
+  auto other = run("Increment", {{"by", 5}}, "c1", std::nullopt, "k1");
+  EXPECT_EQ(other.kind, Kind::kRejected);
+}
+
+TEST_F(RouterTest, MetadataCarriesCorrelationAndCausation) {
+  CommandRequest r;
+  r.aggregate_type = "Counter";
+  r.aggregate_id = "m";
+  r.type = "Increment";
+  r.metadata.user_id = "alice";
+  r.metadata.source = "test";
+  ASSERT_EQ(router_->dispatch(r).kind, Kind::kOk);
+  r.metadata.correlation_id = "corr-1";
+  ASSERT_EQ(router_->dispatch(r).kind, Kind::kOk);
+  auto events = store_.read_stream({"Counter", "m"}, 0, 10)->events;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].metadata.user_id, "alice");
+  EXPECT_EQ(events[0].metadata.source, "test");
+  EXPECT_EQ(events[0].metadata.correlation_id.size(), 36u);
+  EXPECT_EQ(events[0].metadata.causation_id.size(), 36u);
+  EXPECT_NE(events[0].metadata.causation_id, events[1].metadata.causation_id);
+  EXPECT_EQ(events[1].metadata.correlation_id, "corr-1");
+}
+
+TEST_F(RouterTest, NoEventsAnswersTheCurrentVersion) {
+  ASSERT_EQ(run("Increment").kind, Kind::kOk);
+  auto out = run("Noop");
+  EXPECT_EQ(out.kind, Kind::kOk);
+  EXPECT_EQ(out.body["version"], 0);
+  EXPECT_TRUE(out.body["events"].empty());
+}
+
+TEST_F(RouterTest, AnEventTheAggregateCannotFoldIs500OnLoad) {
+  ASSERT_EQ(run("Explode").kind, Kind::kOk);  // appended; the cache is dropped
+  make_router();                              // cold cache
+  auto out = run("Increment");
+  EXPECT_EQ(out.kind, Kind::kInternal);
+  EXPECT_NE(out.body["detail"].get<std::string>().find("Exploded"), std::string::npos);
+}
+
+TEST_F(RouterTest, SnapshotPlusTailEqualsFullReplay) {
+  make_router(3);
+  for (int i = 0; i < 8; ++i) ASSERT_EQ(run("Increment", {{"by", i}}).kind, Kind::kOk);
+  auto snap = store_.load_snapshot({"Counter", "c1"});
+  ASSERT_TRUE(snap->has_value());
+  EXPECT_EQ((*snap)->version, 5);
+  make_router(3);  // cold: snapshot + tail
+  auto with_snapshot = router_->get_state("Counter", "c1").body;
+  make_router(0);  // cold: full replay
+  auto replayed = router_->get_state("Counter", "c1").body;
+  EXPECT_EQ(with_snapshot, replayed);
+  EXPECT_EQ(replayed["state"]["count"], 28);
+}
+
+TEST_F(RouterTest, SnapshotOfAnotherStateFormatIsIgnored) {
+  make_router(2);
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(run("Increment").kind, Kind::kOk);
+  store_.save_snapshot({{"Counter", "c1"}, 3, 1, {{"count", 999}}, 0});
+  counter_->format = 2;
+  make_router(2);
+  EXPECT_EQ(router_->get_state("Counter", "c1").body["state"]["count"], 4);
+  counter_->format = 1;
+  make_router(2);
+  EXPECT_EQ(router_->get_state("Counter", "c1").body["state"]["count"], 999);
+}
+
+TEST_F(RouterTest, BadIdsAre400) {
+  EXPECT_EQ(run("Increment", Json::object(), "a b").kind, Kind::kBadRequest);
+  EXPECT_EQ(run("Increment", Json::object(), std::string(300, 'x')).kind, Kind::kBadRequest);
+}
+
+}  // namespace
+}  // namespace herald::gateway

@@ -1,0 +1,36 @@
+#include <gtest/gtest.h>
+
+#include "core/state_cache.h"
+
+namespace herald::gateway {
+namespace {
+
+TEST(StateCache, EvictsTheLeastRecentlyUsed) {
+  StateCache cache(2);
+  cache.put("a", {0, 1});
+  cache.put("b", {0, 2});
+  ASSERT_TRUE(cache.get("a"));  // a is now the most recent
+  cache.put("c", {0, 3});
+  EXPECT_TRUE(cache.get("a"));
+  EXPECT_FALSE(cache.get("b"));
+  EXPECT_TRUE(cache.get("c"));
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(StateCache, NeverGoesBackToAnOlderVersion) {
+  StateCache cache(4);
+  cache.put("a", {5, "new"});
+  cache.put("a", {3, "old"});
+  EXPECT_EQ(cache.get("a")->version, 5);
+  cache.evict("a");
+  EXPECT_FALSE(cache.get("a"));
+}
+
+TEST(StateCache, ZeroCapacityCachesNothing) {
+  StateCache cache(0);
+  cache.put("a", {0, 1});
+  EXPECT_FALSE(cache.get("a"));
+}
+
+}  // namespace
+}  // namespace herald::gateway
