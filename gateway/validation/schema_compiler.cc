@@ -60,6 +60,19 @@ const std::unordered_map<std::string_view, unsigned> kTypeNames = {
     {"object", kTypeObject},
 };
 
+// libstdc++'s default regex executor backtracks recursively: one stack frame
+// chain per input character (a 100 kB string overflows an 8 MB stack) and
+// exponential time on patterns like "(a+)+$". Its polynomial mode runs the
+// same ECMAScript grammar as a Thompson simulation, in linear time and fixed
+// stack, at about twice the cost on short strings; it refuses
+// back-references, which schemas hardly use. Payloads are untrusted, so the
+// safe executor wins.
+#if defined(__GLIBCXX__)
+constexpr auto kRegexFlags = std::regex::ECMAScript | std::regex_constants::__polynomial;
+#else
+constexpr auto kRegexFlags = std::regex::ECMAScript;
+#endif
+
 std::string child_pointer(const std::string& pointer, std::string_view token) {
   return pointer + "/" + escape_pointer_token(token);
 }
@@ -217,7 +230,7 @@ class Compiler {
 
   static std::regex compile_regex(const std::string& source, const std::string& pointer) {
     try {
-      return std::regex(source, std::regex::ECMAScript);
+      return std::regex(source, kRegexFlags);
     } catch (const std::regex_error& e) {
       throw SchemaError(pointer, "\"" + source + "\" is not a regular expression herald supports (" +
                                      e.what() + ")");
