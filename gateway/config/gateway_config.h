@@ -1,7 +1,9 @@
 // The gateway's own configuration: the typed view of herald.yaml.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +36,7 @@ struct TransportSection : PluginSection {
 };
 
 struct HttpConfig {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // IPv6 without brackets: "::1"
   std::uint16_t port = 8080;
   std::size_t max_body_bytes = 1 << 20;
   int threads = 64;        // worker threads (each keep-alive connection holds one)
@@ -66,6 +68,17 @@ struct GatewayConfig {
   std::vector<TransportSection> transports;
   ConfigDocument document;  // for locating plugin config problems
 };
+
+// An HTTP listen address: "127.0.0.1:8080", "localhost:8080", "0.0.0.0:8080"
+// or "[::1]:8080" (IPv6 in brackets; `host` is then "::1").
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// Parses `gateway.http.listen`. On failure returns nullopt and, when `error`
+// is given, says what is wrong with the text.
+std::optional<ListenAddress> parse_listen(const std::string& text, std::string* error = nullptr);
 
 // The schema of the whole file, with `config:` sections as kAny (each is
 // checked against its plugin's schema once the plugin is loaded).
