@@ -142,8 +142,7 @@ IfThenElseCheck::IfThenElseCheck(std::string location, const Node* if_schema,
       then_(then_schema),
       else_(else_schema) {}
 
-bool IfThenElseCheck::validate(const Json& instance, const InstancePath& path,
-                               Context& ctx) const {
+bool IfThenElseCheck::validate(const Json& instance, const InstancePath& path, Context& ctx) const {
   Context verdict = ctx.verdict_only();
   const Node* branch = if_->validate(instance, path, verdict) ? then_ : else_;
   return branch == nullptr || branch->validate(instance, path, ctx);

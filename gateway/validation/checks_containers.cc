@@ -16,8 +16,8 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 
 }  // namespace
 
-ItemsCheck::ItemsCheck(std::string keyword, std::string location,
-                       std::vector<const Node*> prefix, const Node* rest)
+ItemsCheck::ItemsCheck(std::string keyword, std::string location, std::vector<const Node*> prefix,
+                       const Node* rest)
     : Check(std::move(keyword), std::move(location), kArrayBit),
       prefix_(std::move(prefix)),
       rest_(rest) {}
@@ -54,8 +54,7 @@ ContainsCheck::ContainsCheck(std::string location, const Node* schema, std::size
                              std::size_t max)
     : Check("contains", std::move(location), kArrayBit), schema_(schema), min_(min), max_(max) {}
 
-bool ContainsCheck::validate(const Json& instance, const InstancePath& path,
-                             Context& ctx) const {
+bool ContainsCheck::validate(const Json& instance, const InstancePath& path, Context& ctx) const {
   std::size_t matches = 0;
   Context verdict = ctx.verdict_only();
   for (std::size_t i = 0; i < instance.size(); ++i) {
@@ -68,7 +67,9 @@ bool ContainsCheck::validate(const Json& instance, const InstancePath& path,
   if (matches >= min_ && matches <= max_) return true;
   return fail(path, ctx, [&] {
     if (matches < min_) {
-      if (min_ == 1) return std::string("must contain an item that matches the \"contains\" schema");
+      if (min_ == 1) {
+        return std::string("must contain an item that matches the \"contains\" schema");
+      }
       return "must contain at least " + plural(min_, "item", "items") +
              " that match the \"contains\" schema, got " + std::to_string(matches);
     }
@@ -86,10 +87,10 @@ bool CountCheck::validate(const Json& instance, const InstancePath& path, Contex
   if (is_min_ ? size >= limit_ : size <= limit_) return true;
   return fail(path, ctx, [&] {
     const bool array = instance.is_array();
-    const std::string what = array ? plural(limit_, "item", "items")
-                                   : plural(limit_, "property", "properties");
-    return std::string(is_min_ ? "must have at least " : "must have at most ") + what +
-           ", got " + std::to_string(size);
+    const std::string what =
+        array ? plural(limit_, "item", "items") : plural(limit_, "property", "properties");
+    return std::string(is_min_ ? "must have at least " : "must have at most ") + what + ", got " +
+           std::to_string(size);
   });
 }
 
@@ -143,8 +144,7 @@ bool UniqueItemsCheck::validate(const Json& instance, const InstancePath& path,
 RequiredCheck::RequiredCheck(std::string location, std::vector<std::string> names)
     : Check("required", std::move(location), kObjectBit), names_(std::move(names)) {}
 
-bool RequiredCheck::validate(const Json& instance, const InstancePath& path,
-                             Context& ctx) const {
+bool RequiredCheck::validate(const Json& instance, const InstancePath& path, Context& ctx) const {
   bool ok = true;
   for (const std::string& name : names_) {
     if (instance.contains(name)) continue;
@@ -162,9 +162,12 @@ DependentRequiredCheck::DependentRequiredCheck(
 bool DependentRequiredCheck::validate(const Json& instance, const InstancePath& path,
                                       Context& ctx) const {
   bool ok = true;
-  for (const auto& [trigger, names] : rules_) {
+  for (const auto& rule : rules_) {
+    // Not a structured binding: the message lambda captures it, which clang
+    // before 16 refuses.
+    const std::string& trigger = rule.first;
     if (!instance.contains(trigger)) continue;
-    for (const std::string& name : names) {
+    for (const std::string& name : rule.second) {
       if (instance.contains(name)) continue;
       ok = false;
       fail(path, ctx, [&] {
@@ -187,8 +190,7 @@ PropertiesCheck::PropertiesCheck(std::string location,
       additional_(additional),
       additional_location_(std::move(additional_location)) {}
 
-bool PropertiesCheck::validate(const Json& instance, const InstancePath& path,
-                               Context& ctx) const {
+bool PropertiesCheck::validate(const Json& instance, const InstancePath& path, Context& ctx) const {
   bool ok = true;
   // A `false` subschema reads better as "property x is not allowed" at the
   // object than as "no value is allowed here" at the property.
@@ -243,8 +245,8 @@ bool PropertyNamesCheck::validate(const Json& instance, const InstancePath& path
       std::vector<ValidationError> reasons;
       Context collect = ctx.collect_into(&reasons, 4);
       schema_->validate(name, path, collect);
-      return "property name " + quote_name(it.key()) + " is invalid: " +
-             summarize_errors(reasons, path.to_pointer(), 3);
+      return "property name " + quote_name(it.key()) +
+             " is invalid: " + summarize_errors(reasons, path.to_pointer(), 3);
     });
     if (ctx.done()) return false;
   }

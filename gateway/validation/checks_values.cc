@@ -125,8 +125,7 @@ bool NumberBoundCheck::validate(const Json& instance, const InstancePath& path,
 MultipleOfCheck::MultipleOfCheck(std::string location, Json divisor)
     : Check("multipleOf", std::move(location), kNumberBit), divisor_(std::move(divisor)) {}
 
-bool MultipleOfCheck::validate(const Json& instance, const InstancePath& path,
-                               Context& ctx) const {
+bool MultipleOfCheck::validate(const Json& instance, const InstancePath& path, Context& ctx) const {
   bool ok;
   if (instance.is_number_integer() && divisor_.is_number_integer()) {
     // Exact for integers; magnitudes only, the sign does not matter.

@@ -67,7 +67,9 @@ class JsonSchema {
   // Compiles `schema` (an object or a boolean). Throws SchemaError.
   explicit JsonSchema(const Json& schema);
 
-  // Every error of `instance`, in schema order; empty when it is valid.
+  // Every error of `instance`, empty when it is valid. The order is stable:
+  // the value's own keywords (type, enum, bounds, required, ...) before its
+  // properties and items, which come by name and index.
   // Stops after `max_errors`, so a hostile payload cannot make a huge answer.
   std::vector<ValidationError> validate(const Json& instance,
                                         std::size_t max_errors = kAllErrors) const;

@@ -137,6 +137,10 @@ std::string escape_pointer_token(std::string_view token) {
   return out;
 }
 
+std::string child_pointer(const std::string& pointer, std::string_view token) {
+  return pointer + "/" + escape_pointer_token(token);
+}
+
 std::string preview(const Json& value, std::size_t max_chars) {
   std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (text.size() <= max_chars) return text;

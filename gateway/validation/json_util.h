@@ -34,6 +34,9 @@ std::string_view type_name(const Json& value);
 // One reference token, escaped for a JSON pointer ("~" -> "~0", "/" -> "~1").
 std::string escape_pointer_token(std::string_view token);
 
+// `pointer` extended by one escaped token: ("/a", "b/c") -> "/a/b~1c".
+std::string child_pointer(const std::string& pointer, std::string_view token);
+
 // A JSON rendering of a value for an error message, cut to about max_chars
 // (on a UTF-8 boundary) so a huge payload does not become a huge answer.
 std::string preview(const Json& value, std::size_t max_chars = 64);

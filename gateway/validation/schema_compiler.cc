@@ -1,37 +1,26 @@
 #include "validation/schema_compiler.h"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "validation/formats.h"
 #include "validation/json_util.h"
 #include "validation/keyword_checks.h"
-#include "validation/uri_reference.h"
+#include "validation/schema_resources.h"
 
 namespace herald::gateway::validation {
 namespace {
 
-// The base URI of a document without "$id". Only used to resolve relative
-// references against something; it never leaves the process.
-constexpr const char* kDefaultBase = "herald:/schema";
-
-// Keywords whose value holds subschemas, for finding "$id" and "$anchor"
-// before compiling. Values of other keywords (enum, const, unknown ones) are
-// data, so an "$id" inside them identifies nothing.
-const std::unordered_set<std::string_view> kSingleSchemaKeywords = {
-    "additionalProperties", "propertyNames", "items",   "contains",
-    "not",                  "if",            "then",    "else",
-    "unevaluatedItems",     "unevaluatedProperties",    "contentSchema"};
-const std::unordered_set<std::string_view> kSchemaArrayKeywords = {"prefixItems", "allOf",
-                                                                   "anyOf", "oneOf"};
-const std::unordered_set<std::string_view> kSchemaMapKeywords = {
-    "properties", "patternProperties", "$defs", "definitions", "dependentSchemas"};
-
+// Constant tables are constexpr arrays rather than hash maps: a schema may be
+// compiled during static initialisation of another file, and these sets are
+// small enough that a scan costs nothing.
+//
 // Keywords of draft 2020-12 this validator does not implement. Ignoring them
 // would accept payloads the schema's author meant to refuse, so they are
 // refused at start-up instead.
-const std::unordered_map<std::string_view, std::string_view> kUnsupportedKeywords = {
+constexpr std::pair<std::string_view, std::string_view> kUnsupportedKeywords[] = {
     {"$dynamicRef", "use \"$ref\""},
     {"$recursiveRef", "use \"$ref\""},
     {"unevaluatedProperties", "use \"additionalProperties\""},
@@ -39,22 +28,23 @@ const std::unordered_map<std::string_view, std::string_view> kUnsupportedKeyword
 };
 
 struct Format {
+  std::string_view name;
   FormatCheck::Predicate predicate;
-  const char* what;
+  std::string_view what;  // completes `"x" is not a valid ...`
 };
 
-const std::unordered_map<std::string_view, Format> kFormats = {
-    {"email", {&is_email, "email address"}},
-    {"uuid", {&is_uuid, "UUID"}},
-    {"date-time", {&is_date_time, "RFC 3339 date-time"}},
-    {"date", {&is_date, "date (YYYY-MM-DD)"}},
-    {"uri", {&is_uri, "URI"}},
-    {"ipv4", {&is_ipv4, "IPv4 address"}},
-    {"ipv6", {&is_ipv6, "IPv6 address"}},
-    {"hostname", {&is_hostname, "host name"}},
+constexpr Format kFormats[] = {
+    {"email", &is_email, "email address"},
+    {"uuid", &is_uuid, "UUID"},
+    {"date-time", &is_date_time, "RFC 3339 date-time"},
+    {"date", &is_date, "date (YYYY-MM-DD)"},
+    {"uri", &is_uri, "URI"},
+    {"ipv4", &is_ipv4, "IPv4 address"},
+    {"ipv6", &is_ipv6, "IPv6 address"},
+    {"hostname", &is_hostname, "host name"},
 };
 
-const std::unordered_map<std::string_view, unsigned> kTypeNames = {
+constexpr std::pair<std::string_view, unsigned> kTypeNames[] = {
     {"null", kTypeNull},     {"boolean", kTypeBoolean}, {"integer", kTypeInteger},
     {"number", kTypeNumber}, {"string", kTypeString},   {"array", kTypeArray},
     {"object", kTypeObject},
@@ -73,107 +63,17 @@ constexpr auto kRegexFlags = std::regex::ECMAScript | std::regex_constants::__po
 constexpr auto kRegexFlags = std::regex::ECMAScript;
 #endif
 
-std::string child_pointer(const std::string& pointer, std::string_view token) {
-  return pointer + "/" + escape_pointer_token(token);
-}
-
-std::string unescape_pointer_token(std::string_view token) {
-  std::string out;
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
-      out += token[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else {
-      out += token[i];
-    }
-  }
-  return out;
-}
-
-// The value at a JSON pointer, or null when there is none.
-const Json* navigate(const Json& root, const std::string& pointer) {
-  const Json* current = &root;
-  std::size_t pos = 0;
-  while (pos < pointer.size()) {
-    if (pointer[pos] != '/') return nullptr;
-    std::size_t end = pointer.find('/', pos + 1);
-    if (end == std::string::npos) end = pointer.size();
-    const std::string token = unescape_pointer_token(pointer.substr(pos + 1, end - pos - 1));
-    if (current->is_object()) {
-      auto it = current->find(token);
-      if (it == current->end()) return nullptr;
-      current = &*it;
-    } else if (current->is_array()) {
-      if (token.empty() || token.find_first_not_of("0123456789") != std::string::npos ||
-          (token.size() > 1 && token[0] == '0')) {
-        return nullptr;
-      }
-      const std::size_t index = std::stoul(token);
-      if (index >= current->size()) return nullptr;
-      current = &(*current)[index];
-    } else {
-      return nullptr;
-    }
-    pos = end;
-  }
-  return current;
-}
-
 class Compiler {
  public:
-  Compiler(const Json& root, CompiledDocument& document) : root_(root), document_(document) {}
+  Compiler(const Json& root, CompiledDocument& document)
+      : root_(root), document_(document), resources_(root) {}
 
   void run() {
-    std::string root_base = kDefaultBase;
-    scan(root_, "", root_base);
-    resources_.emplace(root_base, "");
-    document_.root = compile(root_, "", kDefaultBase);
+    document_.root = compile(root_, "", SchemaResources::kDefaultBase);
     refuse_in_place_cycles();
   }
 
  private:
-  // ---- finding resources and anchors --------------------------------------
-
-  std::string own_base(const Json& schema, const std::string& pointer,
-                       const std::string& parent_base) {
-    if (!schema.is_object()) return parent_base;
-    auto id = schema.find("$id");
-    if (id == schema.end()) return parent_base;
-    if (!id->is_string()) throw SchemaError(child_pointer(pointer, "$id"), "$id must be a string");
-    return split_fragment(resolve_uri(parent_base, id->get<std::string>())).first;
-  }
-
-  void scan(const Json& schema, const std::string& pointer, const std::string& parent_base) {
-    if (!schema.is_object()) return;
-    const std::string base = own_base(schema, pointer, parent_base);
-    bases_.emplace(pointer, base);
-    if (schema.contains("$id")) resources_.emplace(base, pointer);
-    for (const char* anchor_keyword : {"$anchor", "$dynamicAnchor"}) {
-      auto anchor = schema.find(anchor_keyword);
-      if (anchor == schema.end()) continue;
-      if (!anchor->is_string()) {
-        throw SchemaError(child_pointer(pointer, anchor_keyword),
-                          std::string(anchor_keyword) + " must be a string");
-      }
-      anchors_.emplace(base + "#" + anchor->get<std::string>(), pointer);
-    }
-    for (auto it = schema.begin(); it != schema.end(); ++it) {
-      const std::string& key = it.key();
-      const std::string at = child_pointer(pointer, key);
-      if (kSingleSchemaKeywords.count(key)) {
-        scan(it.value(), at, base);
-      } else if (kSchemaArrayKeywords.count(key) && it.value().is_array()) {
-        for (std::size_t i = 0; i < it.value().size(); ++i) {
-          scan(it.value()[i], at + "/" + std::to_string(i), base);
-        }
-      } else if (kSchemaMapKeywords.count(key) && it.value().is_object()) {
-        for (auto entry = it.value().begin(); entry != it.value().end(); ++entry) {
-          scan(entry.value(), child_pointer(at, entry.key()), base);
-        }
-      }
-    }
-  }
-
   // ---- compiling -----------------------------------------------------------
 
   Node* compile(const Json& schema, const std::string& pointer, const std::string& parent_base) {
@@ -191,9 +91,7 @@ class Compiler {
       throw SchemaError(pointer, "a schema must be an object or a boolean, got " +
                                      std::string(type_name(schema)));
     }
-    auto base = bases_.find(pointer);
-    compile_keywords(*node, schema, pointer,
-                     base != bases_.end() ? base->second : own_base(schema, pointer, parent_base));
+    compile_keywords(*node, schema, pointer, resources_.base_of(schema, pointer, parent_base));
     return node;
   }
 
@@ -221,8 +119,8 @@ class Compiler {
   static std::size_t count_value(const Json& value, const std::string& pointer,
                                  const char* keyword) {
     if (!value.is_number() || !is_integral(value) || value.get<double>() < 0) {
-      throw SchemaError(pointer, std::string(keyword) + " must be a non-negative integer, got " +
-                                     preview(value));
+      throw SchemaError(
+          pointer, std::string(keyword) + " must be a non-negative integer, got " + preview(value));
     }
     if (value.is_number_float()) return static_cast<std::size_t>(value.get<double>());
     return value.get<std::size_t>();
@@ -232,15 +130,16 @@ class Compiler {
     try {
       return std::regex(source, kRegexFlags);
     } catch (const std::regex_error& e) {
-      throw SchemaError(pointer, "\"" + source + "\" is not a regular expression herald supports (" +
-                                     e.what() + ")");
+      throw SchemaError(
+          pointer,
+          "\"" + source + "\" is not a regular expression herald supports (" + e.what() + ")");
     }
   }
 
   void compile_keywords(Node& node, const Json& schema, const std::string& pointer,
                         const std::string& base) {
     for (const auto& [keyword, hint] : kUnsupportedKeywords) {
-      if (schema.contains(keyword)) {
+      if (schema.contains(std::string(keyword))) {
         throw SchemaError(child_pointer(pointer, keyword),
                           std::string(keyword) + " is not supported; " + std::string(hint));
       }
@@ -322,8 +221,9 @@ class Compiler {
     }
     unsigned allowed = 0;
     for (const std::string& name : names) {
-      auto bit = kTypeNames.find(name);
-      if (bit == kTypeNames.end()) {
+      auto bit = std::find_if(std::begin(kTypeNames), std::end(kTypeNames),
+                              [&](const auto& entry) { return entry.first == name; });
+      if (bit == std::end(kTypeNames)) {
         throw SchemaError(pointer, "unknown type \"" + name +
                                        "\"; the types are null, boolean, integer, number, "
                                        "string, array and object");
@@ -352,8 +252,8 @@ class Compiler {
     if (const Json* divisor = find(schema, "multipleOf")) {
       const std::string at = child_pointer(pointer, "multipleOf");
       if (!divisor->is_number() || divisor->get<double>() <= 0) {
-        throw SchemaError(at, "multipleOf must be a number greater than 0, got " +
-                                  preview(*divisor));
+        throw SchemaError(at,
+                          "multipleOf must be a number greater than 0, got " + preview(*divisor));
       }
       node.add(std::make_unique<MultipleOfCheck>(at, *divisor));
     }
@@ -363,8 +263,8 @@ class Compiler {
     for (const char* keyword : {"minLength", "maxLength"}) {
       if (const Json* limit = find(schema, keyword)) {
         const std::string at = child_pointer(pointer, keyword);
-        node.add(std::make_unique<LengthCheck>(at, keyword[1] == 'i',
-                                               count_value(*limit, at, keyword)));
+        node.add(
+            std::make_unique<LengthCheck>(at, keyword[1] == 'i', count_value(*limit, at, keyword)));
       }
     }
     if (const Json* pattern = find(schema, "pattern")) {
@@ -377,9 +277,11 @@ class Compiler {
       const std::string at = child_pointer(pointer, "format");
       if (!format->is_string()) throw SchemaError(at, "format must be a string");
       // Formats herald does not know are annotations, as 2020-12 says.
-      auto known = kFormats.find(format->get_ref<const std::string&>());
-      if (known != kFormats.end()) {
-        node.add(std::make_unique<FormatCheck>(at, known->second.predicate, known->second.what));
+      const std::string& name = format->get_ref<const std::string&>();
+      auto known = std::find_if(std::begin(kFormats), std::end(kFormats),
+                                [&](const Format& entry) { return entry.name == name; });
+      if (known != std::end(kFormats)) {
+        node.add(std::make_unique<FormatCheck>(at, known->predicate, std::string(known->what)));
       }
     }
   }
@@ -425,7 +327,9 @@ class Compiler {
       }
     }
     if (const Json* unique = find(schema, "uniqueItems")) {
-      if (!unique->is_boolean()) throw SchemaError(at("uniqueItems"), "uniqueItems must be a boolean");
+      if (!unique->is_boolean()) {
+        throw SchemaError(at("uniqueItems"), "uniqueItems must be a boolean");
+      }
       if (unique->get<bool>()) node.add(std::make_unique<UniqueItemsCheck>(at("uniqueItems")));
     }
   }
@@ -448,7 +352,9 @@ class Compiler {
     auto at = [&](std::string_view keyword) { return child_pointer(pointer, keyword); };
     if (const Json* required = find(schema, "required")) {
       auto names = string_array(*required, at("required"), "required");
-      if (!names.empty()) node.add(std::make_unique<RequiredCheck>(at("required"), std::move(names)));
+      if (!names.empty()) {
+        node.add(std::make_unique<RequiredCheck>(at("required"), std::move(names)));
+      }
     }
     if (const Json* rules = find(schema, "dependentRequired")) {
       if (!rules->is_object()) {
@@ -456,16 +362,19 @@ class Compiler {
       }
       std::vector<std::pair<std::string, std::vector<std::string>>> parsed;
       for (auto it = rules->begin(); it != rules->end(); ++it) {
-        parsed.emplace_back(it.key(), string_array(it.value(),
-                                                   child_pointer(at("dependentRequired"), it.key()),
-                                                   "dependentRequired"));
+        parsed.emplace_back(
+            it.key(), string_array(it.value(), child_pointer(at("dependentRequired"), it.key()),
+                                   "dependentRequired"));
       }
-      node.add(std::make_unique<DependentRequiredCheck>(at("dependentRequired"), std::move(parsed)));
+      node.add(
+          std::make_unique<DependentRequiredCheck>(at("dependentRequired"), std::move(parsed)));
     }
 
     std::map<std::string, const Node*, std::less<>> named;
     if (const Json* properties = find(schema, "properties")) {
-      if (!properties->is_object()) throw SchemaError(at("properties"), "properties must be an object");
+      if (!properties->is_object()) {
+        throw SchemaError(at("properties"), "properties must be an object");
+      }
       for (auto it = properties->begin(); it != properties->end(); ++it) {
         named.emplace(it.key(),
                       subschema(it.value(), child_pointer(at("properties"), it.key()), base));
@@ -478,8 +387,8 @@ class Compiler {
       }
       for (auto it = pattern_properties->begin(); it != pattern_properties->end(); ++it) {
         const std::string entry = child_pointer(at("patternProperties"), it.key());
-        patterns.push_back({it.key(), compile_regex(it.key(), entry),
-                            subschema(it.value(), entry, base)});
+        patterns.push_back(
+            {it.key(), compile_regex(it.key(), entry), subschema(it.value(), entry, base)});
       }
     }
     const Node* additional = nullptr;
@@ -518,40 +427,8 @@ class Compiler {
 
   const Node* resolve_ref(const std::string& ref, const std::string& base,
                           const std::string& where) {
-    const auto [document, fragment_raw] = split_fragment(resolve_uri(base, ref));
-    auto resource = resources_.find(document);
-    if (resource == resources_.end()) {
-      throw SchemaError(where, "$ref \"" + ref +
-                                   "\" points to another document; only references inside the "
-                                   "same schema are supported");
-    }
-    const std::string fragment = percent_decode(fragment_raw);
-    std::string target;
-    if (fragment.empty() || fragment[0] == '/') {
-      target = resource->second + fragment;
-    } else {
-      auto anchor = anchors_.find(document + "#" + fragment);
-      if (anchor == anchors_.end()) {
-        throw SchemaError(where, "$ref \"" + ref + "\" names no \"$anchor\" of the schema");
-      }
-      target = anchor->second;
-    }
-    const Json* schema = navigate(root_, target);
-    if (schema == nullptr) {
-      throw SchemaError(where, "$ref \"" + ref + "\" points to nothing: the schema has no \"" +
-                                   target + "\"");
-    }
-    return compile(*schema, target, base_above(target));
-  }
-
-  // The base URI that applies to the value at `pointer`, from the nearest
-  // schema above it that the scan saw.
-  std::string base_above(std::string pointer) {
-    while (!pointer.empty()) {
-      pointer.resize(pointer.rfind('/'));
-      if (auto found = bases_.find(pointer); found != bases_.end()) return found->second;
-    }
-    return bases_.count("") ? bases_.at("") : kDefaultBase;
+    const SchemaResources::Target target = resources_.resolve(ref, base, where);
+    return compile(*target.schema, target.pointer, target.parent_base);
   }
 
   // A cycle through $ref, allOf, anyOf, ... revisits the same instance value
@@ -595,10 +472,8 @@ class Compiler {
 
   const Json& root_;
   CompiledDocument& document_;
-  std::unordered_map<std::string, Node*> compiled_;          // JSON pointer -> node
-  std::unordered_map<std::string, std::string> bases_;       // JSON pointer -> base URI
-  std::unordered_map<std::string, std::string> resources_;   // URI -> JSON pointer
-  std::unordered_map<std::string, std::string> anchors_;     // URI#name -> JSON pointer
+  SchemaResources resources_;
+  std::unordered_map<std::string, Node*> compiled_;  // JSON pointer -> node
 };
 
 }  // namespace

@@ -62,8 +62,8 @@ bool Node::validate(const Json& instance, const InstancePath& path, Context& ctx
   if (ctx.depth_ >= Context::kMaxDepth) {
     if (ctx.collecting()) {
       ctx.add({path.to_pointer(), "$ref", schema_location_,
-               "is nested too deeply to validate (more than " +
-                   std::to_string(Context::kMaxDepth) + " levels)"});
+               "is nested too deeply to validate (more than " + std::to_string(Context::kMaxDepth) +
+                   " levels)"});
     }
     return false;
   }

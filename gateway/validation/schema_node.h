@@ -84,8 +84,7 @@ enum KindBits : unsigned {
 class Check {
  public:
   Check(std::string keyword, std::string schema_location, unsigned kinds)
-      : keyword_(std::move(keyword)), schema_location_(std::move(schema_location)),
-        kinds_(kinds) {}
+      : keyword_(std::move(keyword)), schema_location_(std::move(schema_location)), kinds_(kinds) {}
   virtual ~Check() = default;
   Check(const Check&) = delete;
   Check& operator=(const Check&) = delete;

@@ -1,8 +1,9 @@
 // The helpers under the validator: formats, URI resolution for $ref, and the
 // JSON equality and lengths JSON Schema wants.
+#include "validation/formats.h"
+
 #include <gtest/gtest.h>
 
-#include "validation/formats.h"
 #include "validation/json_util.h"
 #include "validation/uri_reference.h"
 

@@ -112,8 +112,7 @@ fs::path find_suite() {
   return {};
 }
 
-const Skip* find_skip(const std::string& file, const std::string& group,
-                      const std::string& test) {
+const Skip* find_skip(const std::string& file, const std::string& group, const std::string& test) {
   for (const Skip& skip : kSkips) {
     if (skip.file == file && skip.group == group && (skip.test.empty() || skip.test == test)) {
       return &skip;
@@ -189,8 +188,8 @@ TEST(JsonSchemaSuite, Draft202012) {
     total_skipped += skipped;
   }
   for (std::size_t i = 0; i < kSkips.size(); ++i) {
-    EXPECT_TRUE(skip_used[i]) << "stale skip entry: " << kSkips[i].file << " / "
-                              << kSkips[i].group << " / " << kSkips[i].test;
+    EXPECT_TRUE(skip_used[i]) << "stale skip entry: " << kSkips[i].file << " / " << kSkips[i].group
+                              << " / " << kSkips[i].test;
   }
   std::cout << "skip list: " << kSkips.size() << " entries\n";
   std::cout << "JSON-Schema-Test-Suite draft2020-12: " << total_passed << "/" << total_run

@@ -87,16 +87,18 @@ TEST(JsonSchemaMessages, PatternProperties) {
     "patternProperties": {"^x-": {"type": "string"}},
     "additionalProperties": false
   })");
-  EXPECT_THAT(errors_of(schema, parse(R"({"x-a": "ok", "x-b": 1, "y": 2})")),
-              ElementsAre("/x-b: must be a string, got integer", "/: property \"y\" is not allowed"));
+  EXPECT_THAT(
+      errors_of(schema, parse(R"({"x-a": "ok", "x-b": 1, "y": 2})")),
+      ElementsAre("/x-b: must be a string, got integer", "/: property \"y\" is not allowed"));
 }
 
 TEST(JsonSchemaMessages, PropertyNames) {
   auto error = only_error(parse(R"({"propertyNames": {"pattern": "^[a-z]+$"}})"),
                           parse(R"({"ok": 1, "Bad": 2})"));
   EXPECT_EQ(error.keyword, "propertyNames");
-  EXPECT_EQ(error.to_string(),
-            "/: property name \"Bad\" is invalid: must match the pattern \"^[a-z]+$\", got \"Bad\"");
+  EXPECT_EQ(
+      error.to_string(),
+      "/: property name \"Bad\" is invalid: must match the pattern \"^[a-z]+$\", got \"Bad\"");
 }
 
 TEST(JsonSchemaMessages, EnumAndConst) {
@@ -106,7 +108,8 @@ TEST(JsonSchemaMessages, EnumAndConst) {
               ElementsAre("/: must be equal to \"v1\", got \"v2\""));
   // JSON equality: 1 == 1.0, objects ignore key order.
   EXPECT_TRUE(JsonSchema(parse(R"({"const": 1})")).is_valid(1.0));
-  EXPECT_TRUE(JsonSchema(parse(R"({"enum": [{"a": 1, "b": [2.0]}]})")).is_valid(parse(R"({"b": [2], "a": 1.0})")));
+  EXPECT_TRUE(JsonSchema(parse(R"({"enum": [{"a": 1, "b": [2.0]}]})"))
+                  .is_valid(parse(R"({"b": [2], "a": 1.0})")));
   EXPECT_FALSE(JsonSchema(parse(R"({"const": false})")).is_valid(0));
 }
 
@@ -120,8 +123,8 @@ TEST(JsonSchemaMessages, NumberBounds) {
               ElementsAre("/: must be < 1.5, got 2"));
   EXPECT_THAT(errors_of(parse(R"({"minimum": 1, "maximum": 5})"), "not a number"), IsEmpty());
   // Large integers compare exactly, not through double.
-  EXPECT_FALSE(JsonSchema(parse(R"({"maximum": 9007199254740992})")).is_valid(
-      parse("9007199254740993")));
+  EXPECT_FALSE(
+      JsonSchema(parse(R"({"maximum": 9007199254740992})")).is_valid(parse("9007199254740993")));
 }
 
 TEST(JsonSchemaMessages, MultipleOf) {
@@ -137,8 +140,8 @@ TEST(JsonSchemaMessages, MultipleOf) {
 
 TEST(JsonSchemaMessages, StringLengthCountsCodePoints) {
   JsonSchema schema(parse(R"({"minLength": 2, "maxLength": 3})"));
-  EXPECT_TRUE(schema.is_valid("日本"));     // 6 bytes, 2 code points
-  EXPECT_TRUE(schema.is_valid("😀😀😀"));  // 12 bytes, 3 code points
+  EXPECT_TRUE(schema.is_valid("日本"));  // 6 bytes, 2 code points
+  EXPECT_TRUE(schema.is_valid("😀😀😀"));   // 12 bytes, 3 code points
   EXPECT_THAT(errors_of(parse(R"({"maxLength": 3})"), "日本語です"),
               ElementsAre("/: must be at most 3 characters long, got 5"));
   EXPECT_THAT(errors_of(parse(R"({"minLength": 2})"), "é"),
@@ -166,14 +169,14 @@ TEST(JsonSchemaMessages, Formats) {
       "email": {"format": "email"}, "id": {"format": "uuid"},
       "at": {"format": "date-time"}, "home": {"format": "uri"},
       "born": {"format": "date"}, "color": {"format": "color"}}})");
-  EXPECT_THAT(errors_of(schema, parse(R"({"email": "bob", "id": "123", "at": "2024-02-30T10:00:00Z",
+  EXPECT_THAT(
+      errors_of(schema, parse(R"({"email": "bob", "id": "123", "at": "2024-02-30T10:00:00Z",
                                           "home": "example.com", "born": "1990-13-01",
                                           "color": "whatever"})")),
-              ElementsAre("/at: \"2024-02-30T10:00:00Z\" is not a valid RFC 3339 date-time",
-                          "/born: \"1990-13-01\" is not a valid date (YYYY-MM-DD)",
-                          "/email: \"bob\" is not a valid email address",
-                          "/home: \"example.com\" is not a valid URI",
-                          "/id: \"123\" is not a valid UUID"));
+      ElementsAre("/at: \"2024-02-30T10:00:00Z\" is not a valid RFC 3339 date-time",
+                  "/born: \"1990-13-01\" is not a valid date (YYYY-MM-DD)",
+                  "/email: \"bob\" is not a valid email address",
+                  "/home: \"example.com\" is not a valid URI", "/id: \"123\" is not a valid UUID"));
   EXPECT_THAT(errors_of(schema, parse(R"({"email": "bob@example.com",
                                           "id": "2eb8aa08-aa98-11ea-b4aa-73b441d16380",
                                           "at": "2024-02-29T10:00:00.5+01:00",
@@ -185,10 +188,13 @@ TEST(JsonSchemaMessages, Formats) {
 }
 
 TEST(JsonSchemaMessages, ItemsAndPrefixItems) {
-  const Json schema = parse(R"({"prefixItems": [{"type": "string"}], "items": {"type": "integer"}})");
-  EXPECT_THAT(errors_of(schema, parse(R"([1, 2, "x", 4])")),
-              ElementsAre("/0: must be a string, got integer", "/2: must be an integer, got string"));
-  auto error = only_error(parse(R"({"prefixItems": [{}, {}], "items": false})"), parse("[1, 2, 3]"));
+  const Json schema =
+      parse(R"({"prefixItems": [{"type": "string"}], "items": {"type": "integer"}})");
+  EXPECT_THAT(
+      errors_of(schema, parse(R"([1, 2, "x", 4])")),
+      ElementsAre("/0: must be a string, got integer", "/2: must be an integer, got string"));
+  auto error =
+      only_error(parse(R"({"prefixItems": [{}, {}], "items": false})"), parse("[1, 2, 3]"));
   EXPECT_EQ(error.keyword, "items");
   EXPECT_EQ(error.to_string(), "/: must have at most 2 items, got 3");
   EXPECT_THAT(errors_of(parse(R"({"items": false})"), parse("[1]")),
@@ -222,11 +228,14 @@ TEST(JsonSchemaMessages, Contains) {
   const Json schema = parse(R"({"contains": {"const": "admin"}})");
   EXPECT_THAT(errors_of(schema, parse(R"(["user"])")),
               ElementsAre("/: must contain an item that matches the \"contains\" schema"));
-  const Json bounded = parse(R"({"contains": {"type": "integer"}, "minContains": 2, "maxContains": 3})");
-  EXPECT_THAT(errors_of(bounded, parse(R"([1, "a"])")),
-              ElementsAre("/: must contain at least 2 items that match the \"contains\" schema, got 1"));
-  EXPECT_THAT(errors_of(bounded, parse("[1, 2, 3, 4]")),
-              ElementsAre("/: must contain at most 3 items that match the \"contains\" schema, got 4"));
+  const Json bounded =
+      parse(R"({"contains": {"type": "integer"}, "minContains": 2, "maxContains": 3})");
+  EXPECT_THAT(
+      errors_of(bounded, parse(R"([1, "a"])")),
+      ElementsAre("/: must contain at least 2 items that match the \"contains\" schema, got 1"));
+  EXPECT_THAT(
+      errors_of(bounded, parse("[1, 2, 3, 4]")),
+      ElementsAre("/: must contain at most 3 items that match the \"contains\" schema, got 4"));
   EXPECT_TRUE(JsonSchema(parse(R"({"contains": false, "minContains": 0})")).is_valid(parse("[1]")));
 }
 
@@ -234,8 +243,7 @@ TEST(JsonSchemaMessages, DependentRequired) {
   auto error = only_error(parse(R"({"dependentRequired": {"card": ["expiry"]}})"),
                           parse(R"({"card": "4111"})"));
   EXPECT_EQ(error.keyword, "dependentRequired");
-  EXPECT_EQ(error.to_string(),
-            "/: missing property \"expiry\", required when \"card\" is present");
+  EXPECT_EQ(error.to_string(), "/: missing property \"expiry\", required when \"card\" is present");
 }
 
 TEST(JsonSchemaMessages, AllOfCollectsEveryBranchError) {
@@ -266,8 +274,9 @@ TEST(JsonSchemaMessages, AnyOfBranchErrorsShowDeeperLocations) {
 TEST(JsonSchemaMessages, OneOfNoneAndSeveral) {
   const Json schema = parse(R"({"oneOf": [{"type": "integer"}, {"minimum": 2}]})");
   EXPECT_TRUE(JsonSchema(schema).is_valid(1));
-  EXPECT_THAT(errors_of(schema, 3),
-              ElementsAre("/: must match exactly one schema in \"oneOf\", but matches 2: [0] and [1]"));
+  EXPECT_THAT(
+      errors_of(schema, 3),
+      ElementsAre("/: must match exactly one schema in \"oneOf\", but matches 2: [0] and [1]"));
   EXPECT_THAT(errors_of(schema, 1.5),
               ElementsAre("/: must match exactly one schema in \"oneOf\", but matches none of 2: "
                           "[0] must be an integer, got number; [1] must be >= 2, got 1.5"));
@@ -299,8 +308,8 @@ TEST(JsonSchemaMessages, BooleanSchemas) {
 }
 
 TEST(JsonSchemaMessages, UnknownKeywordsAreAnnotations) {
-  EXPECT_TRUE(JsonSchema(parse(R"({"x-ui": {"widget": "text"}, "title": "T", "default": 3})"))
-                  .is_valid(1));
+  EXPECT_TRUE(
+      JsonSchema(parse(R"({"x-ui": {"widget": "text"}, "title": "T", "default": 3})")).is_valid(1));
 }
 
 // ---- $ref ------------------------------------------------------------------
@@ -328,9 +337,10 @@ TEST(JsonSchemaRef, RecursiveSchemaValidatesATree) {
   })");
   JsonSchema tree(schema);
   EXPECT_TRUE(tree.is_valid(parse(R"({"value": 1, "children": [{"value": 2, "children": []}]})")));
-  EXPECT_THAT(errors_of(schema, parse(R"({"value": 1, "children": [{"children": [{"value": "x"}]}]})")),
-              ElementsAre("/children/0: missing required property \"value\"",
-                          "/children/0/children/0/value: must be an integer, got string"));
+  EXPECT_THAT(
+      errors_of(schema, parse(R"({"value": 1, "children": [{"children": [{"value": "x"}]}]})")),
+      ElementsAre("/children/0: missing required property \"value\"",
+                  "/children/0/children/0/value: must be an integer, got string"));
 }
 
 TEST(JsonSchemaRef, AnchorsAndEmbeddedIds) {
@@ -363,8 +373,7 @@ TEST(JsonSchemaRef, DeepInstanceOnRecursiveSchemaIsBounded) {
 
 // ---- malformed schemas -----------------------------------------------------
 
-void expect_schema_error(const Json& schema, const std::string& pointer,
-                         const std::string& words) {
+void expect_schema_error(const Json& schema, const std::string& pointer, const std::string& words) {
   try {
     JsonSchema compiled(schema);
     ADD_FAILURE() << "compiled: " << schema.dump();
@@ -391,8 +400,7 @@ TEST(JsonSchemaErrors, MalformedSchemasNameThePointer) {
   expect_schema_error(parse(R"({"properties": {"a": 3}})"), "/properties/a",
                       "must be an object or a boolean");
   // Unused definitions are still checked.
-  expect_schema_error(parse(R"({"$defs": {"unused": {"type": 1}}})"), "/$defs/unused/type",
-                      "type");
+  expect_schema_error(parse(R"({"$defs": {"unused": {"type": 1}}})"), "/$defs/unused/type", "type");
 }
 
 TEST(JsonSchemaErrors, RefsThatLeadNowhere) {
@@ -460,10 +468,10 @@ const char* kCreateOrder = R"({
 TEST(CommandSchemas, CreateUser) {
   JsonSchema schema(parse(kCreateUser));
   EXPECT_TRUE(schema.is_valid(parse(R"({"name": "Bob", "email": "bob@example.com"})")));
-  EXPECT_THAT(errors_of(parse(kCreateUser), parse(R"({"email": "bob", "admin": true})")),
-              ElementsAre("/: missing required property \"name\"",
-                          "/: property \"admin\" is not allowed",
-                          "/email: \"bob\" is not a valid email address"));
+  EXPECT_THAT(
+      errors_of(parse(kCreateUser), parse(R"({"email": "bob", "admin": true})")),
+      ElementsAre("/: missing required property \"name\"", "/: property \"admin\" is not allowed",
+                  "/email: \"bob\" is not a valid email address"));
   EXPECT_THAT(errors_of(parse(kCreateUser), parse(R"({"name": "", "email": "b@example.com"})")),
               ElementsAre("/name: must not be empty"));
   EXPECT_THAT(errors_of(parse(kCreateUser), parse(R"(["Bob"])")),
@@ -482,13 +490,14 @@ TEST(CommandSchemas, CreateOrder) {
     "currency": "GBP"})"));
   std::vector<std::string> text;
   for (const auto& e : errors) text.push_back(e.to_string());
-  EXPECT_THAT(text, ElementsAre("/currency: must be one of \"EUR\", \"USD\"; got \"GBP\"",
-                                "/items/0/quantity: must be >= 1, got 0",
-                                "/items/1/quantity: must be an integer, got number",
-                                "/items/1/sku: must match the pattern \"^[A-Z0-9-]+$\", got \"b 2\"",
-                                "/items/1/unit_price: must be a multiple of 0.01, got 1.001",
-                                "/items/2: missing required property \"sku\"",
-                                "/items/2: property \"colour\" is not allowed"));
+  EXPECT_THAT(text,
+              ElementsAre("/currency: must be one of \"EUR\", \"USD\"; got \"GBP\"",
+                          "/items/0/quantity: must be >= 1, got 0",
+                          "/items/1/quantity: must be an integer, got number",
+                          "/items/1/sku: must match the pattern \"^[A-Z0-9-]+$\", got \"b 2\"",
+                          "/items/1/unit_price: must be a multiple of 0.01, got 1.001",
+                          "/items/2: missing required property \"sku\"",
+                          "/items/2: property \"colour\" is not allowed"));
   EXPECT_EQ(errors[1].keyword, "minimum");
   EXPECT_EQ(errors[1].schema_location, "/$defs/line/properties/quantity/minimum");
   EXPECT_THAT(errors_of(parse(kCreateOrder), parse(R"({"customer_id": "c1", "items": []})")),
