@@ -1,0 +1,257 @@
+#include "document_projection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <shared_mutex>
+
+namespace herald::plugins::document {
+
+namespace {
+
+// Logged warnings: the first kWarnFirst, then one in kWarnEvery, so a stream
+// of odd events is visible without flooding the log.
+constexpr std::uint64_t kWarnFirst = 20;
+constexpr std::uint64_t kWarnEvery = 10000;
+
+// Separates fields in a document's search text; a query's text (from a URL)
+// does not contain it, so a match never spans two fields.
+constexpr char kFieldSeparator = '\x1f';
+
+std::optional<std::string> id_of(const Json& value) {
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    if (s.empty()) return std::nullopt;
+    return s;
+  }
+  if (value.is_number_integer()) return string_form(value);
+  return std::nullopt;
+}
+
+bool is_integer(const Json& v) { return v.is_number_integer(); }  // signed or unsigned
+
+// The sum as an integer when both are integers and it fits in int64, else as
+// a double; so a counter stays an integer in the JSON it is served as.
+Json add(const Json& current, const Json& delta, bool subtract) {
+  if (is_integer(current) && is_integer(delta) && !current.is_number_unsigned() &&
+      !delta.is_number_unsigned()) {
+    std::int64_t a = current.get<std::int64_t>();
+    std::int64_t b = delta.get<std::int64_t>();
+    std::int64_t sum = 0;
+    bool overflow =
+        subtract ? __builtin_sub_overflow(a, b, &sum) : __builtin_add_overflow(a, b, &sum);
+    if (!overflow) return sum;
+  } else if (is_integer(current) && is_integer(delta)) {
+    // Unsigned values come from JSON text (e.g. 5 parsed from a request body):
+    // widen both so small ones still add as integers.
+    auto wide = [](const Json& v) -> __int128 {
+      return v.is_number_unsigned() ? static_cast<__int128>(v.get<std::uint64_t>())
+                                    : static_cast<__int128>(v.get<std::int64_t>());
+    };
+    __int128 sum = subtract ? wide(current) - wide(delta) : wide(current) + wide(delta);
+    if (sum >= std::numeric_limits<std::int64_t>::min() &&
+        sum <= std::numeric_limits<std::int64_t>::max()) {
+      return static_cast<std::int64_t>(sum);
+    }
+  }
+  double a = current.get<double>();
+  double b = delta.get<double>();
+  return subtract ? a - b : a + b;
+}
+
+void append_search_value(const Json& v, std::string& out) {
+  if (v.is_string()) {
+    out += ascii_lower(v.get_ref<const std::string&>());
+    out += kFieldSeparator;
+  } else if (v.is_number()) {
+    out += string_form(v);
+    out += kFieldSeparator;
+  } else if (v.is_array()) {
+    for (const auto& item : v) {
+      if (item.is_string() || item.is_number()) append_search_value(item, out);
+    }
+  }
+}
+
+}  // namespace
+
+DocumentProjection::DocumentProjection(std::shared_ptr<const DocumentConfig> config,
+                                       std::shared_ptr<spdlog::logger> logger)
+    : config_(std::move(config)), logger_(logger ? std::move(logger) : spdlog::default_logger()) {}
+
+Status DocumentProjection::apply(const RecordedEvent& event) {
+  if (event.position <= position()) {
+    std::unique_lock lock(mutex_);
+    ++stats_.duplicates;
+    return Status::ok();
+  }
+  try {
+    const Rule* rule = config_->rule_for(event.type);
+    if (rule == nullptr) {
+      std::unique_lock lock(mutex_);
+      ++stats_.unhandled;
+      position_.store(event.position, std::memory_order_release);
+      return Status::ok();
+    }
+    const ValueExpr& id_expr = rule->id ? *rule->id : config_->id;
+    std::optional<Json> id_value = id_expr.evaluate(event);
+    std::optional<std::string> id = id_value ? id_of(*id_value) : std::nullopt;
+
+    std::unique_lock lock(mutex_);
+    if (!id) {
+      ++stats_.skipped;
+      warn(event, id_value ? "the document id is not a non-empty string or an integer: " +
+                                 id_value->dump()
+                           : "the event has no document id (" +
+                                 (id_expr.reference() ? id_expr.reference()->text()
+                                                      : std::string("constant")) +
+                                 " is missing)");
+    } else if (rule->delete_document) {
+      documents_.erase(*id);
+      ++stats_.applied;
+    } else {
+      auto it = documents_.find(*id);
+      if (it == documents_.end() && !rule->upsert) {
+        ++stats_.skipped;
+      } else {
+        if (it == documents_.end()) {
+          it = documents_.emplace(*id, Document{Json{{"id", *id}}, {}}).first;
+        }
+        Json& body = it->second.body;
+        apply_rule(*rule, event, body);
+        // `merge` may have copied an "id" from the event; the key is the id.
+        body["id"] = it->first;
+        it->second.search_text = search_text_of(body);
+        ++stats_.applied;
+      }
+    }
+    position_.store(event.position, std::memory_order_release);
+    return Status::ok();
+  } catch (const std::exception& e) {
+    // Only a bug or memory exhaustion gets here; the subscription stops and
+    // reports where rather than skip the event silently.
+    return Status::failed("document projection: event " + event.id + " at position " +
+                          std::to_string(event.position) + ": " + e.what());
+  }
+}
+
+void DocumentProjection::apply_rule(const Rule& rule, const RecordedEvent& event, Json& body) {
+  if (rule.merge) {
+    if (auto source = rule.merge->resolve(event)) {
+      if (source->is_object()) {
+        for (auto& [key, value] : source->items()) body[key] = std::move(value);
+      } else {
+        warn(event, "merge: " + rule.merge->text() + " is not an object");
+      }
+    }
+  }
+  for (const auto& a : rule.set) {
+    auto value = a.value.evaluate(event);
+    if (!value) continue;  // missing in the event: leave the field as it is
+    if (Json* parent = parent_for_write(body, a.field)) {
+      (*parent)[a.field.segments.back()] = std::move(*value);
+    } else {
+      warn(event, "set: a parent of '" + a.field.text + "' is not an object");
+    }
+  }
+  for (const auto& a : rule.increment) add_number(a, event, body, false);
+  for (const auto& a : rule.decrement) add_number(a, event, body, true);
+  for (const auto& a : rule.append) {
+    auto value = a.value.evaluate(event);
+    if (!value) continue;
+    Json* parent = parent_for_write(body, a.field);
+    if (parent == nullptr) {
+      warn(event, "append: a parent of '" + a.field.text + "' is not an object");
+      continue;
+    }
+    Json& list = (*parent)[a.field.segments.back()];
+    if (list.is_null()) list = Json::array();
+    if (list.is_array()) {
+      list.push_back(std::move(*value));
+    } else {
+      warn(event, "append: '" + a.field.text + "' is not a list");
+    }
+  }
+  for (const auto& a : rule.pull) {
+    auto value = a.value.evaluate(event);
+    if (!value) continue;
+    Json* list = find_field(body, a.field);
+    if (list == nullptr || list->is_null()) continue;
+    if (!list->is_array()) {
+      warn(event, "pull: '" + a.field.text + "' is not a list");
+      continue;
+    }
+    auto& items = list->get_ref<Json::array_t&>();
+    items.erase(std::remove(items.begin(), items.end(), *value), items.end());
+  }
+  for (const auto& f : rule.remove) erase_field(body, f);
+}
+
+void DocumentProjection::add_number(const Assignment& a, const RecordedEvent& event, Json& body,
+                                    bool subtract) {
+  const char* op = subtract ? "decrement" : "increment";
+  auto delta = a.value.evaluate(event);
+  if (!delta) return;
+  if (!delta->is_number()) {
+    warn(event, std::string(op) + ": " + a.field.text + " by " + delta->dump() +
+                    ", which is not a number");
+    return;
+  }
+  Json* parent = parent_for_write(body, a.field);
+  if (parent == nullptr) {
+    warn(event, std::string(op) + ": a parent of '" + a.field.text + "' is not an object");
+    return;
+  }
+  Json& current = (*parent)[a.field.segments.back()];
+  if (current.is_null()) current = 0;
+  if (!current.is_number()) {
+    warn(event, std::string(op) + ": '" + a.field.text + "' holds " + current.dump() +
+                    ", which is not a number");
+    return;
+  }
+  current = add(current, *delta, subtract);
+}
+
+std::string DocumentProjection::search_text_of(const Json& body) const {
+  std::string out;
+  if (config_->search.empty()) {
+    for (const auto& [key, value] : body.items()) {
+      if (value.is_string()) append_search_value(value, out);
+    }
+  } else {
+    for (const auto& f : config_->search) {
+      if (const Json* v = find_field(body, f)) append_search_value(*v, out);
+    }
+  }
+  return out;
+}
+
+void DocumentProjection::warn(const RecordedEvent& event, const std::string& what) {
+  std::uint64_t n = ++stats_.warnings;
+  if (n <= kWarnFirst || n % kWarnEvery == 0) {
+    logger_->warn("{} event {} (position {}, stream {}): {} ({} such warnings so far)", event.type,
+                  event.id, event.position, event.stream.key(), what, n);
+  }
+}
+
+Result<std::optional<Json>> DocumentProjection::get(const std::string& id) const {
+  std::shared_lock lock(mutex_);
+  auto it = documents_.find(id);
+  if (it == documents_.end()) return std::optional<Json>();
+  return std::optional<Json>(it->second.body);
+}
+
+std::size_t DocumentProjection::size() const {
+  std::shared_lock lock(mutex_);
+  return documents_.size();
+}
+
+DocumentStats DocumentProjection::stats() const {
+  std::shared_lock lock(mutex_);
+  return stats_;
+}
+
+}  // namespace herald::plugins::document

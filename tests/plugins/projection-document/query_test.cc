@@ -1,0 +1,262 @@
+// query(): equality filters, case-insensitive search, sort with missing
+// values, paging and total.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace herald::plugins::document {
+namespace {
+
+using testing::EventLog;
+using testing::make_projection;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::IsEmpty;
+
+std::vector<std::string> ids(const QueryPage& page) {
+  std::vector<std::string> out;
+  for (const auto& item : page.items) out.push_back(item.at("id").get<std::string>());
+  return out;
+}
+
+class DocumentQueryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    projection_ = make_projection(R"({"search": ["name", "email", "tags"], "on": {
+        "Put": {"merge": "$event.data"}}})");
+    put("u1", {{"name", "Charlie Brown"}, {"email", "charlie@peanuts.org"}, {"age", 8},
+               {"active", true}, {"tags", {"kid", "Blockhead"}}});
+    put("u2", {{"name", "alice"}, {"email", "alice@x.io"}, {"age", 31}, {"active", false},
+               {"score", 2.0}});
+    put("u3", {{"name", "Bob"}, {"email", "bob@x.io"}, {"age", 8.0}, {"active", true}});
+    put("u4", {{"name", "dave"}, {"email", "dave@CHARLIE.example"}, {"active", true},
+               {"score", 19.99}});
+    put("u5", {{"email", "nameless@x.io"}, {"age", 120}, {"active", nullptr}});
+  }
+
+  void put(const std::string& id, Json data) {
+    ASSERT_TRUE(projection_->apply(log_.next("User", id, "Put", std::move(data))).is_ok());
+  }
+
+  QueryPage run(Query q) {
+    auto r = projection_->query(q);
+    EXPECT_TRUE(r.is_ok()) << r.status().message();
+    return r.is_ok() ? *r : QueryPage{};
+  }
+
+  EventLog log_;
+  std::unique_ptr<DocumentProjection> projection_;
+};
+
+TEST_F(DocumentQueryTest, ListsByIdByDefaultWithTotal) {
+  QueryPage page = run({});
+  EXPECT_THAT(ids(page), ElementsAre("u1", "u2", "u3", "u4", "u5"));
+  EXPECT_EQ(page.total, 5u);
+  EXPECT_EQ(page.items[1], Json::parse(R"({"id": "u2", "name": "alice", "email": "alice@x.io",
+                                           "age": 31, "active": false, "score": 2.0})"));
+  Query q;
+  q.descending = true;
+  EXPECT_THAT(ids(run(q)), ElementsAre("u5", "u4", "u3", "u2", "u1"));
+}
+
+TEST_F(DocumentQueryTest, LimitAndOffsetPageAfterTotalIsCounted) {
+  Query q;
+  q.limit = 2;
+  q.offset = 1;
+  QueryPage page = run(q);
+  EXPECT_THAT(ids(page), ElementsAre("u2", "u3"));
+  EXPECT_EQ(page.total, 5u);
+  q.offset = 4;
+  EXPECT_THAT(ids(run(q)), ElementsAre("u5"));
+  q.offset = 5;
+  page = run(q);
+  EXPECT_THAT(page.items, IsEmpty());
+  EXPECT_EQ(page.total, 5u);
+  q.offset = 0;
+  q.limit = 0;
+  page = run(q);
+  EXPECT_THAT(page.items, IsEmpty());
+  EXPECT_EQ(page.total, 5u);
+  // The same with a sort field.
+  q.sort = "name";
+  q.limit = 2;
+  q.offset = 3;
+  page = run(q);
+  EXPECT_THAT(ids(page), ElementsAre("u4", "u5"));
+  EXPECT_EQ(page.total, 5u);
+  q.offset = 9;
+  EXPECT_THAT(run(q).items, IsEmpty());
+}
+
+TEST_F(DocumentQueryTest, SortsAscendingAndDescendingWithMissingValuesLast) {
+  Query q;
+  q.sort = "name";  // case-insensitive: alice, Bob, Charlie Brown, dave; u5 has none
+  EXPECT_THAT(ids(run(q)), ElementsAre("u2", "u3", "u1", "u4", "u5"));
+  q.descending = true;
+  EXPECT_THAT(ids(run(q)), ElementsAre("u4", "u1", "u3", "u2", "u5"));
+
+  q = {};
+  q.sort = "age";  // 8 (u1) and 8.0 (u3) tie: by id; u4 has no age
+  EXPECT_THAT(ids(run(q)), ElementsAre("u1", "u3", "u2", "u5", "u4"));
+  q.descending = true;
+  EXPECT_THAT(ids(run(q)), ElementsAre("u5", "u2", "u1", "u3", "u4"));
+
+  q = {};
+  q.sort = "active";  // null counts as missing: false, true x3, then u5
+  EXPECT_THAT(ids(run(q)), ElementsAre("u2", "u1", "u3", "u4", "u5"));
+
+  q = {};
+  q.sort = "no_such_field";  // all missing: by id
+  EXPECT_THAT(ids(run(q)), ElementsAre("u1", "u2", "u3", "u4", "u5"));
+  q.sort = "id";
+  q.descending = true;
+  EXPECT_THAT(ids(run(q)), ElementsAre("u5", "u4", "u3", "u2", "u1"));
+}
+
+TEST_F(DocumentQueryTest, TheConfiguredSortIsTheDefault) {
+  auto p = make_projection(R"({"sort": "rank", "on": {"Put": {"merge": "$event.data"}}})");
+  EventLog log;
+  ASSERT_TRUE(p->apply(log.next("T", "a", "Put", {{"rank", 3}})).is_ok());
+  ASSERT_TRUE(p->apply(log.next("T", "b", "Put", {{"rank", 1}})).is_ok());
+  ASSERT_TRUE(p->apply(log.next("T", "c", "Put", {{"rank", 2}})).is_ok());
+  EXPECT_THAT(ids(*p->query({})), ElementsAre("b", "c", "a"));
+  Query q;
+  q.sort = "id";
+  EXPECT_THAT(ids(*p->query(q)), ElementsAre("a", "b", "c"));
+}
+
+TEST_F(DocumentQueryTest, EqualityFiltersCompareTheStringForm) {
+  Query q;
+  q.equals = {{"active", "true"}};
+  QueryPage page = run(q);
+  EXPECT_THAT(ids(page), ElementsAre("u1", "u3", "u4"));
+  EXPECT_EQ(page.total, 3u);
+
+  q.equals = {{"active", "true"}, {"age", "8"}};  // 8 and 8.0 both read "8"
+  EXPECT_THAT(ids(run(q)), ElementsAre("u1", "u3"));
+  q.equals = {{"score", "2"}};
+  EXPECT_THAT(ids(run(q)), ElementsAre("u2"));
+  q.equals = {{"score", "19.99"}};
+  EXPECT_THAT(ids(run(q)), ElementsAre("u4"));
+  q.equals = {{"active", "null"}};  // a null field counts as missing
+  EXPECT_THAT(ids(run(q)), IsEmpty());
+  q.equals = {{"name", "alice"}};  // exact: case matters in filters
+  EXPECT_THAT(ids(run(q)), ElementsAre("u2"));
+  q.equals = {{"name", "Alice"}};
+  EXPECT_THAT(ids(run(q)), IsEmpty());
+  q.equals = {{"tags", "kid"}};  // a list matches when any element does
+  EXPECT_THAT(ids(run(q)), ElementsAre("u1"));
+  q.equals = {{"nothing", ""}};  // a missing field never matches
+  EXPECT_THAT(ids(run(q)), IsEmpty());
+  q.equals = {{"id", "u3"}};
+  EXPECT_THAT(ids(run(q)), ElementsAre("u3"));
+  q.equals = {{"id", "u3"}, {"active", "false"}};
+  EXPECT_THAT(ids(run(q)), IsEmpty());
+  q.equals = {{"id", "u3"}};
+  q.offset = 1;
+  page = run(q);
+  EXPECT_THAT(page.items, IsEmpty());
+  EXPECT_EQ(page.total, 1u);
+}
+
+TEST_F(DocumentQueryTest, SearchIsCaseInsensitiveOverTheSearchFields) {
+  Query q;
+  q.text = "charlie";
+  QueryPage page = run(q);
+  EXPECT_THAT(ids(page), ElementsAre("u1", "u4"));  // name of u1; email of u4
+  EXPECT_EQ(page.total, 2u);
+  q.text = "CHARLIE BROWN";
+  EXPECT_THAT(ids(run(q)), ElementsAre("u1"));
+  q.text = "blockhead";  // an element of a list field
+  EXPECT_THAT(ids(run(q)), ElementsAre("u1"));
+  q.text = "31";  // age is not a search field
+  EXPECT_THAT(ids(run(q)), IsEmpty());
+  q.text = "brown" "charlie";  // never across two fields
+  EXPECT_THAT(ids(run(q)), IsEmpty());
+  q.text = "x.io";
+  q.sort = "name";
+  q.descending = true;
+  q.limit = 2;
+  page = run(q);
+  EXPECT_THAT(ids(page), ElementsAre("u3", "u2"));
+  EXPECT_EQ(page.total, 3u);
+  q.equals = {{"active", "true"}};
+  EXPECT_THAT(ids(run(q)), ElementsAre("u3"));
+}
+
+TEST_F(DocumentQueryTest, SearchWithoutSearchFieldsLooksAtEveryTopLevelString) {
+  auto p = make_projection(R"({"on": {"Put": {"merge": "$event.data"}}})");
+  EventLog log;
+  ASSERT_TRUE(p->apply(log.next("T", "a", "Put", {{"title", "Hello World"}, {"n", 5}})).is_ok());
+  ASSERT_TRUE(p->apply(log.next("T", "b", "Put", {{"nested", {{"title", "world"}}}})).is_ok());
+  Query q;
+  q.text = "WORLD";
+  EXPECT_THAT(ids(*p->query(q)), ElementsAre("a"));
+  q.text = "b";  // the id is a string field too
+  EXPECT_THAT(ids(*p->query(q)), ElementsAre("b"));
+}
+
+TEST_F(DocumentQueryTest, SearchFollowsUpdates) {
+  put("u1", {{"name", "Linus"}});
+  Query q;
+  q.text = "charlie";
+  EXPECT_THAT(ids(run(q)), ElementsAre("u1", "u4"));  // u1's email still has it
+  put("u1", {{"email", "linus@peanuts.org"}});
+  EXPECT_THAT(ids(run(q)), ElementsAre("u4"));
+}
+
+TEST_F(DocumentQueryTest, NestedFieldsFilterAndSort) {
+  auto p = make_projection(R"({"on": {"Put": {"set": {"address.city": "$event.data.city"}}}})");
+  EventLog log;
+  ASSERT_TRUE(p->apply(log.next("T", "a", "Put", {{"city", "Utrecht"}})).is_ok());
+  ASSERT_TRUE(p->apply(log.next("T", "b", "Put", {{"city", "Amsterdam"}})).is_ok());
+  ASSERT_TRUE(p->apply(log.next("T", "c", "Put")).is_ok());
+  Query q;
+  q.sort = "address.city";
+  EXPECT_THAT(ids(*p->query(q)), ElementsAre("b", "a", "c"));
+  q.equals = {{"address.city", "Utrecht"}};
+  EXPECT_THAT(ids(*p->query(q)), ElementsAre("a"));
+}
+
+TEST_F(DocumentQueryTest, MalformedFieldNamesFail) {
+  Query q;
+  q.sort = "a..b";
+  EXPECT_EQ(projection_->query(q).status().code(), StatusCode::kFailed);
+  q = {};
+  q.equals = {{".x", "1"}};
+  EXPECT_EQ(projection_->query(q).status().code(), StatusCode::kFailed);
+}
+
+TEST_F(DocumentQueryTest, PagesOfALargerSetAreDisjointAndCoverEverything) {
+  auto p = make_projection(R"({"on": {"Put": {"merge": "$event.data"}}})");
+  EventLog log;
+  for (int i = 0; i < 250; ++i) {
+    Json data = {{"group", i % 7}};
+    if (i % 5 != 0) data["rank"] = (i * 37) % 11;  // many ties, some missing
+    ASSERT_TRUE(p->apply(log.next("T", "d" + std::to_string(1000 + i), "Put", data)).is_ok());
+  }
+  for (bool descending : {false, true}) {
+    Query q;
+    q.sort = "rank";
+    q.descending = descending;
+    q.limit = 250;
+    std::vector<std::string> all = ids(*p->query(q));
+    ASSERT_EQ(all.size(), 250u);
+    std::vector<std::string> paged;
+    q.limit = 17;
+    for (q.offset = 0; q.offset < 260; q.offset += q.limit) {
+      QueryPage page = *p->query(q);
+      EXPECT_EQ(page.total, 250u);
+      for (auto& id : ids(page)) paged.push_back(id);
+    }
+    EXPECT_THAT(paged, ElementsAreArray(all));
+    // Missing ranks (every fifth) come last in both directions.
+    for (std::size_t i = 200; i < 250; ++i) {
+      EXPECT_FALSE(p->get(all[i])->value().contains("rank")) << all[i];
+    }
+  }
+}
+
+}  // namespace
+}  // namespace herald::plugins::document
