@@ -4,9 +4,16 @@
 //   herald check [-c FILE]          check the config and every plugin's options, then exit
 //   herald plugins [-c FILE]        list the plugins found in the plugin folders
 //   herald plugins describe NAME    a plugin's options, defaults and docs
+//   herald rebuild [-c FILE] NAME   rebuild a projection in the running gateway
 //   herald version
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+
+#include <sstream>
+#include <thread>
 
 #include <cstring>
 #include <iostream>
@@ -32,6 +39,8 @@ commands:
   check                    check the config and every plugin's options, then exit
   plugins                  list the plugins found in the plugin folders
   plugins describe NAME    show a plugin's options, defaults and descriptions
+  rebuild NAME             rebuild projection NAME in the gateway running on this
+                           config's listen address, showing progress until it is live
   version                  print the version
 
 options:
@@ -147,6 +156,64 @@ int plugins(const Args& args) {
   return 0;
 }
 
+std::pair<int, Json> call(const HttpConfig& http, const std::string& method, const std::string& path) {
+  std::string host = http.host == "0.0.0.0" ? "127.0.0.1" : (http.host == "::" ? "::1" : http.host);
+  Poco::Net::HTTPClientSession session(host, http.port);
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  req.setContentLength(0);
+  session.sendRequest(req);
+  Poco::Net::HTTPResponse res;
+  std::istream& in = session.receiveResponse(res);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return {res.getStatus(), Json::parse(ss.str(), nullptr, false)};
+}
+
+// Asks the running gateway to rebuild; in-memory read models live in that
+// process, so the rebuild has to happen there.
+int rebuild(const Args& args) {
+  if (args.rest.size() != 1) throw std::invalid_argument("usage: herald rebuild [-c FILE] PROJECTION");
+  const std::string& name = args.rest[0];
+  GatewayConfig config = load_config(args);
+  const HttpConfig& http = config.http;
+  std::pair<int, Json> started;
+  try {
+    started = call(http, "POST", "/v1/admin/projections/" + name + "/rebuild");
+  } catch (const Poco::Exception& e) {
+    std::cerr << "herald: no gateway answers on " << http.host << ":" << http.port << " ("
+              << e.displayText() << "); start it first: in-memory projections are also rebuilt "
+              << "from the log at every start\n";
+    return 1;
+  }
+  if (started.first != 202) {
+    std::cerr << "herald: " << started.second.value("detail", started.second.dump()) << "\n";
+    return 1;
+  }
+  std::cout << "rebuilding " << name << " from position 0\n";
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto [code, st] = call(http, "GET", "/v1/admin/projections/" + name);
+    if (code != 200) {
+      std::cerr << "herald: lost the projection's status (HTTP " << code << ")\n";
+      return 1;
+    }
+    if (!st.contains("rebuild")) {
+      std::cout << name << " rebuilt and live at position " << st.value("position", 0) << "\n";
+      return st.value("state", "") == "failed" ? 1 : 0;
+    }
+    const Json& r = st["rebuild"];
+    if (r.value("state", "") == "failed") {
+      std::cerr << "herald: rebuild failed: " << r["error"].dump() << "\n";
+      return 1;
+    }
+    std::printf("  %s: position %llu of %llu (%.1f%%)\n", name.c_str(),
+                static_cast<unsigned long long>(r.value("position", 0ULL)),
+                static_cast<unsigned long long>(r.value("head", 0ULL)), 100.0 * r.value("progress", 0.0));
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,6 +230,7 @@ int main(int argc, char** argv) {
     if (args.command == "serve") return serve(args);
     if (args.command == "check") return check(args);
     if (args.command == "plugins") return plugins(args);
+    if (args.command == "rebuild") return rebuild(args);
     std::cerr << "herald: unknown command '" << args.command << "'\n" << kUsage;
     return 2;
   } catch (const ConfigErrors& e) {

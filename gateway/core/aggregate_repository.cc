@@ -4,8 +4,9 @@
 
 namespace herald::gateway {
 
-AggregateRepository::AggregateRepository(EventStore& store, std::size_t cache_size)
-    : store_(store), cache_(cache_size) {}
+AggregateRepository::AggregateRepository(EventStore& store, std::size_t cache_size,
+                                         const UpcasterChain* upcasters)
+    : store_(store), upcasters_(upcasters), cache_(cache_size) {}
 
 Status AggregateRepository::fold(const AggregateType& type, AggregateState& state,
                                  const RecordedEvent& event) {
@@ -48,6 +49,9 @@ Result<AggregateState> AggregateRepository::load(const AggregateType& type,
   for (;;) {
     auto page = store_.read_stream(stream, state.version + 1, kPageSize);
     if (!page.is_ok()) return page.status();
+    if (upcasters_ != nullptr) {
+      if (Status s = upcasters_->upcast(page->events); !s.is_ok()) return s;
+    }
     for (const auto& event : page->events) {
       if (Status s = fold(type, state, event); !s.is_ok()) return s;
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/state_cache.h"
+#include "core/upcasting.h"
 #include "herald/aggregate.h"
 #include "herald/store.h"
 
@@ -29,11 +30,14 @@ struct AggregateType {
   std::shared_ptr<Aggregate> aggregate;
   std::int64_t snapshot_every = 0;
   std::map<std::string, CommandEntry> commands;
+  // Event data checks from Aggregate::events(), by event type.
+  std::map<std::string, DataValidator> event_validators;
 };
 
 class AggregateRepository {
  public:
-  AggregateRepository(EventStore& store, std::size_t cache_size);
+  // `upcasters` may be null (none); it must outlive the repository.
+  AggregateRepository(EventStore& store, std::size_t cache_size, const UpcasterChain* upcasters = nullptr);
 
   // The current state. `fresh` skips the cache (after a conflict). Errors:
   // the store's status, or kFailed when the aggregate cannot fold an event.
@@ -53,6 +57,7 @@ class AggregateRepository {
   Status fold(const AggregateType& type, AggregateState& state, const RecordedEvent& event);
 
   EventStore& store_;
+  const UpcasterChain* upcasters_;
   StateCache cache_;
 };
 

@@ -46,8 +46,8 @@ bool valid_identifier(const std::string& s) {
   return true;
 }
 
-CommandRouter::CommandRouter(EventStore& store, LimitsConfig limits)
-    : store_(store), limits_(limits), repository_(store, limits.aggregate_cache_size) {}
+CommandRouter::CommandRouter(EventStore& store, LimitsConfig limits, const UpcasterChain* upcasters)
+    : store_(store), limits_(limits), repository_(store, limits.aggregate_cache_size, upcasters) {}
 
 void CommandRouter::add(AggregateType type) {
   std::string name = type.type;
@@ -220,6 +220,20 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
                                       " events; at most " +
                                       std::to_string(limits_.max_events_per_command) +
                                       " are allowed per command (gateway.limits.max_events_per_command)"));
+    }
+
+    for (const auto& d : decision.events) {
+      auto v = type.event_validators.find(d.type);
+      if (v == type.event_validators.end()) continue;
+      if (auto errors = v->second(d.data); !errors.empty()) {
+        // The aggregate broke its own contract: nothing is appended.
+        spdlog::error("aggregate {} decided an invalid {} for {}: {}", type.type, d.type,
+                      request.type, errors.front());
+        return outcome(Kind::kInternal,
+                       make_problem(500, "invalid-event", "Aggregate decided an invalid event",
+                                    d.type + " data does not match its schema",
+                                    {{"errors", errors}}));
+      }
     }
 
     AppendRequest append;

@@ -18,7 +18,7 @@ namespace herald::gateway {
 
 class CommandRouter final : public CommandDispatcher {
  public:
-  CommandRouter(EventStore& store, LimitsConfig limits);
+  CommandRouter(EventStore& store, LimitsConfig limits, const UpcasterChain* upcasters = nullptr);
 
   // Start-up only (main thread), before the first dispatch().
   void add(AggregateType type);

@@ -1,14 +1,20 @@
 #include "core/data_validator.h"
 
+#include "validation/json_schema.h"
+
 namespace herald::gateway {
 
-// Interim: until the JSON Schema validator lands, only checks that data is an
-// object; the aggregate's decide() checks its own fields.
+namespace {
+// Enough for a user to fix a payload; a hostile one cannot make a huge answer.
+constexpr std::size_t kMaxErrors = 50;
+}  // namespace
+
 DataValidator make_data_validator(const Json& schema) {
-  (void)schema;
-  return [](const Json& data) {
+  JsonSchema compiled(schema);  // throws SchemaError: reported at start-up
+  return [compiled = std::move(compiled)](const Json& data) {
     std::vector<std::string> errors;
-    if (!data.is_object()) errors.push_back("data must be an object");
+    if (compiled.is_valid(data)) return errors;
+    for (const auto& e : compiled.validate(data, kMaxErrors)) errors.push_back(e.to_string());
     return errors;
   };
 }

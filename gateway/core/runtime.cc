@@ -125,13 +125,50 @@ void Runtime::build() {
       entry.spec = std::move(spec);
       type.commands.emplace(entry.spec.type, std::move(entry));
     }
+    for (const auto& spec : type.aggregate->events()) {
+      if (spec.data_schema.is_null()) continue;
+      try {
+        type.event_validators[spec.type] = make_data_validator(spec.data_schema);
+      } catch (const std::exception& e) {
+        problems.push_back(config_.document.problem(
+            section.pointer + "/config",
+            {"", "event " + spec.type + " has an invalid data schema: " + e.what(), ""},
+            plugin->descriptor->name));
+      }
+    }
     types.push_back(std::move(type));
     instances_.push_back({"aggregates[" + std::to_string(i) + "]", section.type, plugin});
   }
 
-  for (auto& section : config_.projections) {
-    problems.push_back(config_.document.problem(
-        section.pointer, {"", "projections are not supported by this herald yet", ""}));
+  struct PendingProjection {
+    std::string name;
+    SubscriptionFilter filter;
+    ProjectionRegistry::Factory factory;
+  };
+  std::vector<PendingProjection> pending;
+  for (std::size_t i = 0; i < config_.projections.size(); ++i) {
+    auto& section = config_.projections[i];
+    auto plugin = check.load(*loader_, section, PluginKind::kProjection);
+    if (!plugin || !check.check(*plugin, section)) continue;
+    SubscriptionFilter filter;
+    for (const auto& from : section.from) {
+      // An aggregate type takes all its streams' events; any other name is
+      // an event type.
+      bool is_type = false;
+      for (const auto& a : config_.aggregates) is_type = is_type || a.type == from;
+      (is_type ? filter.stream_types : filter.event_types).insert(from);
+    }
+    PluginContext ctx{section.name, section.config, logger_for(section.name), store_.get()};
+    // The factory runs now (to report config problems) and again for each
+    // rebuild.
+    ProjectionRegistry::Factory factory = [plugin, ctx]() -> std::shared_ptr<Projection> {
+      auto p = plugin->descriptor->make_projection(ctx);
+      if (!p) throw std::runtime_error("the projection factory made nothing");
+      return keep_loaded(std::move(p), plugin);
+    };
+    if (!check.make(*plugin, section, [&] { return factory(); })) continue;
+    pending.push_back({section.name, std::move(filter), std::move(factory)});
+    instances_.push_back({"projections[" + std::to_string(i) + "]", section.name, plugin});
   }
   for (auto& section : config_.transports) {
     problems.push_back(config_.document.problem(
@@ -140,8 +177,10 @@ void Runtime::build() {
 
   if (!problems.empty()) throw ConfigErrors(std::move(problems));
 
-  router_ = std::make_unique<CommandRouter>(*store_, config_.limits);
+  router_ = std::make_unique<CommandRouter>(*store_, config_.limits, &upcasters_);
   for (auto& type : types) router_->add(std::move(type));
+  projections_ = std::make_unique<ProjectionRegistry>(*store_, upcasters_);
+  for (auto& p : pending) projections_->add(p.name, std::move(p.filter), std::move(p.factory));
 }
 
 void Runtime::open() {
@@ -151,10 +190,12 @@ void Runtime::open() {
                              "') cannot open: " + s.message());
   }
   open_ = true;
+  projections_->start();
 }
 
 void Runtime::close() {
   if (open_) {
+    if (projections_) projections_->stop();
     store_->close();
     open_ = false;
   }

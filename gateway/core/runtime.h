@@ -13,8 +13,10 @@
 
 #include "config/gateway_config.h"
 #include "core/command_router.h"
+#include "core/upcasting.h"
 #include "herald/plugin.h"
 #include "loader/plugin_loader.h"
+#include "subscriptions/projection_registry.h"
 
 namespace herald::gateway {
 
@@ -32,14 +34,17 @@ class Runtime {
   // Loads plugins, checks their configs and makes their objects. Throws
   // ConfigErrors (every problem, with file and line) or PluginError.
   void build();
-  // Opens the store. Throws std::runtime_error with the store's message.
+  // Opens the store and starts the subscriptions. Throws std::runtime_error
+  // with the store's message.
   void open();
-  // Closes the store (flush + fsync). Idempotent.
+  // Stops the subscriptions, closes the store (flush + fsync). Idempotent.
   void close();
 
   const GatewayConfig& config() const { return config_; }
   EventStore& store() { return *store_; }
   CommandRouter& router() { return *router_; }
+  ProjectionRegistry& projections() { return *projections_; }
+  const UpcasterChain& upcasters() const { return upcasters_; }
   const std::vector<PluginInstance>& instances() const { return instances_; }
   bool is_open() const { return open_; }
 
@@ -47,7 +52,9 @@ class Runtime {
   GatewayConfig config_;
   std::unique_ptr<PluginLoader> loader_;
   std::shared_ptr<EventStore> store_;
+  UpcasterChain upcasters_;
   std::unique_ptr<CommandRouter> router_;
+  std::unique_ptr<ProjectionRegistry> projections_;
   std::vector<PluginInstance> instances_;
   bool open_ = false;
 };

@@ -12,7 +12,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <set>
 
+#include "config/schema_check.h"
 #include "core/problem.h"
 #include "http/request_parsing.h"
 
@@ -25,6 +27,12 @@ using Poco::Net::HTTPServerResponse;
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kProblem = "application/problem+json";
+// Read-your-writes: how long a query with min_position waits by default, and
+// at most (wait_ms=).
+constexpr std::uint64_t kReadYourWritesWaitMs = 2000;
+constexpr std::uint64_t kReadYourWritesMaxWaitMs = 30000;
+// How much of an oversized body is read and dropped before answering 413.
+constexpr std::size_t kMaxDrainBytes = 64 << 20;
 
 struct Reply {
   int status = 200;
@@ -107,10 +115,20 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
   std::variant<std::string, Reply> read_body(HTTPServerRequest& request) {
     const std::size_t max = runtime_.config().http.max_body_bytes;
     auto too_large = [&] {
+      // Read (and drop) a bounded amount of what the client is still sending:
+      // closing with unread data makes the kernel reset the connection, and
+      // the client would see an I/O error instead of this answer.
+      std::istream& rest = request.stream();
+      char sink[16384];
+      std::size_t drained = 0;
+      while (rest && drained < kMaxDrainBytes) {
+        rest.read(sink, sizeof sink);
+        drained += static_cast<std::size_t>(rest.gcount());
+      }
       Reply r = problem_reply(413, "body-too-large", "Request body too large",
                               "the body exceeds " + std::to_string(max) +
                                   " bytes (gateway.http.max_body_bytes)");
-      r.close = true;  // the rest of the body is not read: the connection is unusable
+      r.close = true;  // the body may not be fully read: do not reuse the connection
       return r;
     };
     if (request.hasContentLength() && request.getContentLength64() > static_cast<std::int64_t>(max)) {
@@ -173,9 +191,27 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
         return events(query);
       }
+      if (what == "projections" && (n == 3 || n == 4)) {
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        return projection(parts[2], n == 4 ? &parts[3] : nullptr, query);
+      }
       if (what == "admin" && n == 3 && parts[2] == "plugins") {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
         return plugins();
+      }
+      if (what == "admin" && n == 3 && parts[2] == "subscriptions") {
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        return json_reply(200, {{"subscriptions", runtime_.projections().status()}});
+      }
+      if (what == "admin" && n == 4 && parts[2] == "projections") {
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        Json st = runtime_.projections().status(parts[3]);
+        if (st.is_null()) return unknown_projection(parts[3]);
+        return json_reply(200, st);
+      }
+      if (what == "admin" && n == 5 && parts[2] == "projections" && parts[4] == "rebuild") {
+        if (method != HTTPRequest::HTTP_POST) return method_not_allowed("POST");
+        return rebuild(parts[3]);
       }
     }
     return problem_reply(404, "not-found", "Not found", "no resource at " + uri);
@@ -285,6 +321,89 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     Json list = Json::array();
     for (const auto& e : slice->events) list.push_back(to_json(e));
     return json_reply(200, {{"events", list}, {"head", slice->head}, {"next_after", slice->next_after}});
+  }
+
+  Reply unknown_projection(const std::string& name) {
+    auto names = runtime_.projections().names();
+    std::string detail = "no projection '" + name + "' is configured";
+    if (auto hint = did_you_mean(name, names); !hint.empty()) detail += " (" + hint + ")";
+    return problem_reply(404, "unknown-projection", "Unknown projection", detail,
+                         {{"known_projections", names}});
+  }
+
+  // GET /v1/projections/{name}[/{id}]: one document or a page; with
+  // min_position=P, first waits (bounded) until the model has applied P, so a
+  // client reads its own writes and never gets stale data passed off as fresh.
+  Reply projection(const std::string& name, const std::string* id, const QueryParams& q) {
+    auto live = runtime_.projections().find(name);
+    if (!live) return unknown_projection(name);
+    auto min_pos = uint_param(q, "min_position", 0);
+    if (auto* b = std::get_if<BadInput>(&min_pos)) return bad_reply(std::move(*b));
+    auto wait_ms = uint_param(q, "wait_ms", kReadYourWritesWaitMs);
+    if (auto* b = std::get_if<BadInput>(&wait_ms)) return bad_reply(std::move(*b));
+    const Position wanted = std::get<std::uint64_t>(min_pos);
+    if (wanted > 0) {
+      auto ms = std::min<std::uint64_t>(std::get<std::uint64_t>(wait_ms), kReadYourWritesMaxWaitMs);
+      if (!live->subscription->wait_for(wanted, std::chrono::milliseconds(ms))) {
+        return problem_reply(504, "projection-behind", "Projection has not caught up",
+                             "projection " + name + " has applied up to position " +
+                                 std::to_string(live->subscription->position()) + ", not yet " +
+                                 std::to_string(wanted) + "; retry later",
+                             {{"position", live->subscription->position()}, {"min_position", wanted}});
+      }
+    }
+    const Position at = live->subscription->position();
+    if (id != nullptr) {
+      auto doc = live->projection->get(*id);
+      if (!doc.is_ok()) return store_error(doc.status());
+      if (!doc->has_value()) {
+        return problem_reply(404, "document-not-found", "Document not found",
+                             "projection " + name + " has no document '" + *id + "'",
+                             {{"position", at}});
+      }
+      return json_reply(200, {{"id", *id}, {"position", at}, {"document", **doc}});
+    }
+    Query query;
+    auto limit = limit_param(q, 50);
+    if (auto* r = std::get_if<Reply>(&limit)) return *r;
+    query.limit = std::get<std::size_t>(limit);
+    auto offset = uint_param(q, "offset", 0);
+    if (auto* b = std::get_if<BadInput>(&offset)) return bad_reply(std::move(*b));
+    query.offset = std::get<std::uint64_t>(offset);
+    static const std::set<std::string> kReserved = {"limit", "offset", "q", "sort", "order",
+                                                    "min_position", "wait_ms"};
+    for (const auto& [key, values] : q) {
+      if (values.empty()) continue;
+      if (key == "q") query.text = values.back();
+      else if (key == "sort") query.sort = values.back();
+      else if (key == "order") {
+        if (values.back() != "asc" && values.back() != "desc") {
+          return problem_reply(400, "malformed-request", "Malformed request", "order must be asc or desc");
+        }
+        query.descending = values.back() == "desc";
+      } else if (!kReserved.count(key)) {
+        query.equals[key] = values.back();  // any other parameter: field equality
+      }
+    }
+    auto page = live->projection->query(query);
+    if (!page.is_ok()) return store_error(page.status());
+    return json_reply(200, {{"items", page->items},
+                            {"total", page->total},
+                            {"limit", query.limit},
+                            {"offset", query.offset},
+                            {"position", at}});
+  }
+
+  Reply rebuild(const std::string& name) {
+    switch (runtime_.projections().rebuild(name)) {
+      case ProjectionRegistry::RebuildStart::kUnknown: return unknown_projection(name);
+      case ProjectionRegistry::RebuildStart::kAlreadyRunning:
+        return problem_reply(409, "rebuild-running", "Rebuild already running",
+                             "projection " + name + " is being rebuilt; see GET /v1/admin/projections/" + name,
+                             {{"status", runtime_.projections().status(name)}});
+      case ProjectionRegistry::RebuildStart::kStarted: break;
+    }
+    return json_reply(202, runtime_.projections().status(name));
   }
 
   Reply plugins() {

@@ -85,6 +85,7 @@ const char* config_key(PluginKind kind) {
     case PluginKind::kTransport: return "`transports:`";
     case PluginKind::kAggregate: return "`aggregates:`";
     case PluginKind::kProjection: return "`projections:`";
+    case PluginKind::kUpcaster: return "`upcasters:`";
   }
   return "?";
 }
@@ -101,7 +102,8 @@ bool is_known_kind(PluginKind kind) {
     case PluginKind::kStore:
     case PluginKind::kTransport:
     case PluginKind::kAggregate:
-    case PluginKind::kProjection: return true;
+    case PluginKind::kProjection:
+    case PluginKind::kUpcaster: return true;
   }
   return false;
 }
@@ -113,6 +115,7 @@ std::vector<std::string> factories_set(const PluginDescriptor& d) {
   if (d.make_transport) set.emplace_back("make_transport");
   if (d.make_aggregate) set.emplace_back("make_aggregate");
   if (d.make_projection) set.emplace_back("make_projection");
+  if (d.make_upcaster) set.emplace_back("make_upcaster");
   return set;
 }
 
@@ -122,6 +125,7 @@ bool factory_for_kind_set(const PluginDescriptor& d) {
     case PluginKind::kTransport: return static_cast<bool>(d.make_transport);
     case PluginKind::kAggregate: return static_cast<bool>(d.make_aggregate);
     case PluginKind::kProjection: return static_cast<bool>(d.make_projection);
+    case PluginKind::kUpcaster: return static_cast<bool>(d.make_upcaster);
   }
   return false;
 }
@@ -132,6 +136,7 @@ const char* factory_name(PluginKind kind) {
     case PluginKind::kTransport: return "make_transport";
     case PluginKind::kAggregate: return "make_aggregate";
     case PluginKind::kProjection: return "make_projection";
+    case PluginKind::kUpcaster: return "make_upcaster";
   }
   return "?";
 }

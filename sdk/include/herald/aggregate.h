@@ -55,6 +55,16 @@ struct Decision {
   static Decision unknown_command() { return {Kind::kUnknownCommand, {}, {}}; }
 };
 
+// An event type an aggregate emits, with an optional JSON Schema its data is
+// checked against before it is appended (a failure is a bug in the
+// aggregate: the command answers 500 and nothing is appended).
+struct EventSpec {
+  std::string type;
+  std::string description;
+  Json data_schema;        // null: none
+  int schema_version = 1;  // the version decide() emits
+};
+
 struct CommandSpec {
   std::string type;          // e.g. "CreateUser"
   std::string description;
@@ -67,6 +77,10 @@ class Aggregate {
 
   // The commands this aggregate handles. Called at start and by the admin API.
   virtual std::vector<CommandSpec> commands() const = 0;
+
+  // The events this aggregate emits. Optional: the gateway uses it to check
+  // event data and for docs; an aggregate may emit types it does not list.
+  virtual std::vector<EventSpec> events() const { return {}; }
 
   // The state of an aggregate instance before its first event.
   virtual Json initial_state() const = 0;

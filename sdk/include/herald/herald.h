@@ -10,3 +10,4 @@
 #include "herald/status.h"
 #include "herald/store.h"
 #include "herald/transport.h"
+#include "herald/upcaster.h"

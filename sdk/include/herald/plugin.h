@@ -27,6 +27,7 @@
 #include "herald/projection.h"
 #include "herald/store.h"
 #include "herald/transport.h"
+#include "herald/upcaster.h"
 
 namespace spdlog {
 class logger;
@@ -36,7 +37,7 @@ namespace herald {
 
 inline constexpr std::uint32_t kAbiVersion = 1;
 
-enum class PluginKind { kStore, kTransport, kAggregate, kProjection };
+enum class PluginKind { kStore, kTransport, kAggregate, kProjection, kUpcaster };
 
 inline const char* to_string(PluginKind kind) {
   switch (kind) {
@@ -44,6 +45,7 @@ inline const char* to_string(PluginKind kind) {
     case PluginKind::kTransport: return "transport";
     case PluginKind::kAggregate: return "aggregate";
     case PluginKind::kProjection: return "projection";
+    case PluginKind::kUpcaster: return "upcaster";
   }
   return "?";
 }
@@ -82,6 +84,7 @@ struct PluginDescriptor {
   std::function<std::unique_ptr<Aggregate>(const PluginContext&)> make_aggregate;
   std::function<std::unique_ptr<Projection>(const PluginContext&)> make_projection;
   std::function<std::unique_ptr<Transport>(const PluginContext&)> make_transport;
+  std::function<std::unique_ptr<Upcaster>(const PluginContext&)> make_upcaster;
 };
 
 namespace detail {

@@ -1,0 +1,73 @@
+// The configured projections: each one's live read model and its
+// subscription, and live rebuilds (a fresh model built from position 0
+// beside the live one, swapped in atomically once it has caught up).
+//
+// Threads: add()/start()/stop() on the main thread; find(), rebuild() and
+// status() from HTTP threads. Each rebuild has a watcher thread that does
+// the swap.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "subscriptions/subscription.h"
+
+namespace herald::gateway {
+
+class ProjectionRegistry {
+ public:
+  using Factory = std::function<std::shared_ptr<Projection>()>;
+
+  ProjectionRegistry(EventStore& store, const UpcasterChain& upcasters);
+  ~ProjectionRegistry();
+
+  // Start-up: makes the first model (factory may throw).
+  void add(const std::string& name, SubscriptionFilter filter, Factory factory);
+  void start();
+  void stop();
+
+  // The live model and its subscription (for read-your-writes), or nullopt.
+  struct Live {
+    std::shared_ptr<Projection> projection;
+    std::shared_ptr<Subscription> subscription;
+  };
+  std::optional<Live> find(const std::string& name) const;
+
+  enum class RebuildStart { kStarted, kAlreadyRunning, kUnknown };
+  RebuildStart rebuild(const std::string& name);
+
+  // Every subscription: [{name, state, position, head, lag, rebuild?: {...}}]
+  Json status() const;
+  Json status(const std::string& name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  struct Entry {
+    std::string name;
+    SubscriptionFilter filter;
+    Factory factory;
+    std::shared_ptr<Projection> projection;
+    std::shared_ptr<Subscription> subscription;
+    std::shared_ptr<Subscription> rebuilding;  // null when no rebuild runs
+    std::shared_ptr<Projection> rebuilt;
+    std::thread watcher;
+    std::uint64_t rebuilds = 0;
+  };
+  std::shared_ptr<Subscription> make_subscription(const Entry& e, std::shared_ptr<Projection> p,
+                                                  bool rebuild) const;
+  void watch(Entry* entry);
+  Json entry_status(const Entry& e) const;
+
+  EventStore& store_;
+  const UpcasterChain& upcasters_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<Entry>> entries_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace herald::gateway

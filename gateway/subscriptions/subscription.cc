@@ -1,0 +1,187 @@
+#include "subscriptions/subscription.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace herald::gateway {
+
+using namespace std::chrono_literals;
+
+EventFilter SubscriptionFilter::store_filter() const {
+  EventFilter f;
+  if (stream_types.empty()) f.event_types = event_types;
+  else if (event_types.empty()) f.stream_types = stream_types;
+  return f;
+}
+
+const char* to_string(Subscription::State s) {
+  switch (s) {
+    case Subscription::State::kStarting: return "starting";
+    case Subscription::State::kCatchingUp: return "catching_up";
+    case Subscription::State::kLive: return "live";
+    case Subscription::State::kRetrying: return "retrying";
+    case Subscription::State::kFailed: return "failed";
+    case Subscription::State::kStopped: return "stopped";
+  }
+  return "?";
+}
+
+Subscription::Subscription(EventStore& store, const UpcasterChain& upcasters, Options options,
+                           std::shared_ptr<Projection> target)
+    : store_(store), upcasters_(upcasters), options_(std::move(options)), target_(std::move(target)) {
+  position_.store(options_.start_after);
+}
+
+Subscription::~Subscription() { stop(); }
+
+void Subscription::start() {
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Subscription::stop() {
+  stopping_ = true;
+  progressed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (state() != State::kFailed) state_ = State::kStopped;
+}
+
+bool Subscription::sleep_for(std::chrono::milliseconds d) {
+  std::unique_lock lock(mutex_);
+  progressed_.wait_for(lock, d, [&] { return stopping_.load(); });
+  return !stopping_;
+}
+
+void Subscription::set_position(Position p) {
+  {
+    std::lock_guard lock(mutex_);
+    position_.store(p, std::memory_order_release);
+  }
+  progressed_.notify_all();
+}
+
+bool Subscription::wait_for(Position target, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  progressed_.wait_for(lock, timeout, [&] {
+    return position() >= target || state() == State::kFailed || stopping_.load();
+  });
+  return position() >= target;
+}
+
+void Subscription::fail(std::string message, const RecordedEvent* event) {
+  {
+    std::lock_guard lock(mutex_);
+    error_ = {{"message", message}};
+    if (event) {
+      error_["position"] = event->position;
+      error_["event_id"] = event->id;
+      error_["event_type"] = event->type;
+      error_["stream"] = event->stream.key();
+    }
+    state_ = State::kFailed;
+  }
+  progressed_.notify_all();
+  spdlog::error("subscription {} stopped at position {}: {}", options_.name,
+                event ? event->position : position(), message);
+}
+
+bool Subscription::deliver(RecordedEvent& event) {
+  if (Status s = upcasters_.upcast(event); !s.is_ok()) {
+    fail(s.message(), &event);
+    return false;
+  }
+  auto backoff = 50ms;
+  for (;;) {
+    Status s;
+    try {
+      s = target_->apply(event);
+    } catch (const std::exception& e) {
+      s = Status::failed(std::string("apply() threw: ") + e.what());
+    }
+    if (s.is_ok()) return true;
+    if (s.code() != StatusCode::kRetry) {
+      fail("cannot apply " + event.type + ": " + s.message(), &event);
+      return false;
+    }
+    state_ = State::kRetrying;
+    spdlog::warn("subscription {}: retrying position {} in {}ms: {}", options_.name, event.position,
+                 backoff.count(), s.message());
+    if (!sleep_for(backoff)) return false;
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+void Subscription::run() {
+  const EventFilter store_filter = options_.filter.store_filter();
+  const bool store_filters_all = !store_filter.empty() || (options_.filter.stream_types.empty() &&
+                                                           options_.filter.event_types.empty());
+  auto head = store_.head();
+  const Position start_head = head.is_ok() ? *head : 0;
+  state_ = position() < start_head ? State::kCatchingUp : State::kLive;
+  if (state() == State::kCatchingUp) {
+    spdlog::info("subscription {}: catching up from position {} to {}", options_.name, position(),
+                 start_head);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  std::uint64_t applied = 0, next_progress = options_.progress_every;
+  auto backoff = 50ms;
+
+  while (!stopping_) {
+    auto slice = store_.read_all(position(), options_.batch_size, store_filter);
+    if (!slice.is_ok()) {
+      state_ = State::kRetrying;
+      spdlog::warn("subscription {}: store read failed, retrying in {}ms: {}", options_.name,
+                   backoff.count(), slice.status().message());
+      if (!sleep_for(backoff)) break;
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    backoff = 50ms;
+    head_seen_.store(slice->head, std::memory_order_relaxed);
+    for (auto& event : slice->events) {
+      if (!store_filters_all && !options_.filter.matches(event)) continue;
+      if (!deliver(event)) return;
+      ++applied;
+      // Publish progress per event so read-your-writes waiters wake early.
+      set_position(event.position);
+    }
+    if (slice->next_after > position()) set_position(slice->next_after);
+    if (state() == State::kCatchingUp && applied >= next_progress) {
+      next_progress += options_.progress_every;
+      spdlog::info("subscription {}: {} events applied, at position {} of {}", options_.name,
+                   applied, position(), slice->head);
+    }
+    if (position() >= slice->head) {
+      if (state() != State::kLive) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+        if (state() == State::kCatchingUp) {
+          spdlog::info("subscription {}: caught up at position {} ({} events in {} ms)",
+                       options_.name, position(), applied, ms);
+        }
+        state_ = State::kLive;
+        progressed_.notify_all();
+      }
+      auto waited = store_.wait_for_events(position(), 250ms);
+      if (waited.is_ok()) head_seen_.store(std::max(*waited, position()), std::memory_order_relaxed);
+    }
+  }
+}
+
+Json Subscription::status() const {
+  const Position pos = position();
+  Position head = head_seen_.load(std::memory_order_relaxed);
+  if (auto h = store_.head(); h.is_ok()) head = *h;
+  Json j = {{"name", options_.name},
+            {"state", to_string(state())},
+            {"position", pos},
+            {"head", head},
+            {"lag", head > pos ? head - pos : 0}};
+  std::lock_guard lock(mutex_);
+  if (!error_.is_null()) j["error"] = error_;
+  return j;
+}
+
+}  // namespace herald::gateway

@@ -1,0 +1,102 @@
+// A subscription reads the global log from its own position, in order, and
+// hands each matching event to one target (a projection, later a transport
+// sink), at least once.
+//
+// Threads: each Subscription owns one thread (start()/stop() on the main
+// thread or an admin HTTP thread). status() and wait_for() are called from
+// HTTP threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "core/upcasting.h"
+#include "herald/projection.h"
+#include "herald/store.h"
+
+namespace herald::gateway {
+
+// Which events a subscription takes: from any of the stream types OR any of
+// the event types (the `from:` list of a projection). Empty: everything.
+struct SubscriptionFilter {
+  std::set<std::string> stream_types;
+  std::set<std::string> event_types;
+
+  bool matches(const RecordedEvent& e) const {
+    if (stream_types.empty() && event_types.empty()) return true;
+    return stream_types.count(e.stream.type) > 0 || event_types.count(e.type) > 0;
+  }
+  // The store-side filter that serves this one from an index; empty when
+  // both sets are set (an OR the store filter cannot say).
+  EventFilter store_filter() const;
+};
+
+class Subscription {
+ public:
+  enum class State { kStarting, kCatchingUp, kLive, kRetrying, kFailed, kStopped };
+
+  struct Options {
+    std::string name;
+    SubscriptionFilter filter;
+    Position start_after = 0;
+    std::size_t batch_size = 512;
+    // Log a progress line every this many events while catching up.
+    std::uint64_t progress_every = 100000;
+  };
+
+  Subscription(EventStore& store, const UpcasterChain& upcasters, Options options,
+               std::shared_ptr<Projection> target);
+  ~Subscription();
+
+  void start();
+  // Stops and joins. Idempotent.
+  void stop();
+
+  // The position up to which every event has been handled (matching ones
+  // applied, others skipped). Any thread.
+  Position position() const { return position_.load(std::memory_order_acquire); }
+  State state() const { return state_.load(std::memory_order_acquire); }
+  // True once the subscription has read up to the head it last saw.
+  bool caught_up() const { return state() == State::kLive; }
+
+  // Blocks until position() >= target, or the timeout passes, or the
+  // subscription failed. Returns position() >= target.
+  bool wait_for(Position target, std::chrono::milliseconds timeout) const;
+
+  // {name, state, position, head, lag, error?}
+  Json status() const;
+  const std::string& name() const { return options_.name; }
+  std::shared_ptr<Projection> target() const { return target_; }
+
+ private:
+  void run();
+  // Applies one event with retries; false when the subscription must stop.
+  bool deliver(RecordedEvent& event);
+  void set_position(Position p);
+  void fail(std::string message, const RecordedEvent* event);
+  bool sleep_for(std::chrono::milliseconds d);
+
+  EventStore& store_;
+  const UpcasterChain& upcasters_;
+  Options options_;
+  std::shared_ptr<Projection> target_;
+
+  std::atomic<Position> position_{0};
+  std::atomic<Position> head_seen_{0};
+  std::atomic<State> state_{State::kStarting};
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;  // error_, and the condition variable below
+  mutable std::condition_variable progressed_;
+  Json error_;
+  std::thread thread_;
+};
+
+const char* to_string(Subscription::State s);
+
+}  // namespace herald::gateway

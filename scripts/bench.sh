@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs the benchmarks under bench/. Each prints its figure next to a baseline
+# measured in the same run, and the ratio (medians over rounds: the machine
+# is small and noisy).
+#   ./scripts/bench.sh            all of them
+#   ./scripts/bench.sh http       one: store | aggregate | projection | http
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_packages "${BUILD_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
+ensure_build
+BIN="$HERALD_BUILD/bin"
+what="${1:-all}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+SECONDS_PER_ROUND="${BENCH_SECONDS:-10}"
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+run_if_built() {
+  local name="$1"; shift
+  if [ -x "$BIN/$name" ]; then
+    log "== $name"
+    "$BIN/$name" "$@"
+  else
+    log "== $name: not built, skipped"
+  fi
+}
+
+bench_http() {
+  local work hport bport hpid bpid
+  work="$(mktemp -d /tmp/herald-bench.XXXXXX)"
+  hport="$(free_port)"
+  HERALD_LISTEN="127.0.0.1:$hport" HERALD_DATA_DIR="$work" HERALD_LOG_LEVEL=warn \
+    "$BIN/herald" > "$work/herald.log" 2>&1 &
+  hpid=$!
+  bport="$(free_port)"
+  "$BIN/bench_http_baseline" "$bport" 64 2> "$work/baseline.log" &
+  bpid=$!
+  trap 'kill $hpid $bpid 2>/dev/null || true; wait $hpid $bpid 2>/dev/null || true; rm -rf "$work"' RETURN
+  wait_for_port "$hport" 30 || { cat "$work/herald.log"; return 1; }
+  wait_for_port "$bport" 30 || return 1
+  log "seeding 10,000 users"
+  "$BIN/bench_http_seed" "$hport" 10000 16
+  local script="$HERALD_ROOT/bench/http-commands/update_user.lua"
+  local h_rps=() b_rps=() h_p99=() b_p99=()
+  for round in $(seq 1 "$ROUNDS"); do
+    log "round $round/$ROUNDS: herald (wrk -t2 -c64 -d${SECONDS_PER_ROUND}s, UpdateUser)"
+    local out
+    out="$(wrk -t2 -c64 -d"${SECONDS_PER_ROUND}s" --latency -s "$script" "http://127.0.0.1:$hport" | grep RESULT)"
+    echo "  herald   $out"
+    h_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$out")")
+    h_p99+=("$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out")")
+    log "round $round/$ROUNDS: bare Poco server, same load"
+    out="$(wrk -t2 -c64 -d"${SECONDS_PER_ROUND}s" --latency -s "$script" "http://127.0.0.1:$bport" | grep RESULT)"
+    echo "  baseline $out"
+    b_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$out")")
+    b_p99+=("$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out")")
+  done
+  local hr br hp bp
+  hr="$(printf '%s\n' "${h_rps[@]}" | median)"
+  br="$(printf '%s\n' "${b_rps[@]}" | median)"
+  hp="$(printf '%s\n' "${h_p99[@]}" | median)"
+  bp="$(printf '%s\n' "${b_p99[@]}" | median)"
+  echo "http commands (UpdateUser, 64 connections, fsync batch): herald ${hr} req/s (p99 ${hp} ms)," \
+       "bare Poco ${br} req/s (p99 ${bp} ms), ratio $(awk -v a="$hr" -v b="$br" 'BEGIN{printf "%.2f", a/b}') (goal >= 0.70)"
+}
+
+case "$what" in
+  store|all) run_if_built bench_store_append ;;&
+  aggregate|all) run_if_built bench_aggregate_decide; run_if_built bench_aggregate_load ;;&
+  projection|all) run_if_built bench_projection_apply ;;&
+  http|all) log "== http"; bench_http ;;
+  store|aggregate|projection) ;;
+  *) echo "unknown benchmark '$what' (store | aggregate | projection | http | all)" >&2; exit 2 ;;
+esac
