@@ -1,0 +1,218 @@
+// Subscriptions and the projection registry against the SDK's FakeEventStore:
+// order, at-least-once, filters, failure reporting, read-your-writes waits
+// and live rebuilds.
+#include <gtest/gtest.h>
+
+#include <shared_mutex>
+#include <thread>
+
+#include "herald/testing/fake_store.h"
+#include "subscriptions/projection_registry.h"
+
+namespace herald::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+using herald::testing::FakeEventStore;
+
+// Records what it was given; can be told to fail or ask for retries.
+class Recorder final : public Projection {
+ public:
+  Status apply(const RecordedEvent& e) override {
+    std::unique_lock lock(mutex_);
+    if (e.position <= position_) return Status::ok();
+    if (fail_at_ == e.position) return Status::failed("refusing event at " + std::to_string(e.position));
+    if (retries_left_ > 0) {
+      --retries_left_;
+      return Status::retry("not now");
+    }
+    seen_.push_back(e);
+    position_ = e.position;
+    return Status::ok();
+  }
+  Position position() const override {
+    std::shared_lock lock(mutex_);
+    return position_;
+  }
+  Result<std::optional<Json>> get(const std::string& id) const override {
+    std::shared_lock lock(mutex_);
+    for (const auto& e : seen_) {
+      if (e.stream.id == id) return std::optional<Json>(Json{{"type", e.type}});
+    }
+    return std::optional<Json>();
+  }
+  Result<QueryPage> query(const Query&) const override {
+    std::shared_lock lock(mutex_);
+    QueryPage page;
+    for (const auto& e : seen_) page.items.push_back(Json{{"position", e.position}, {"type", e.type}});
+    page.total = page.items.size();
+    return page;
+  }
+  std::vector<RecordedEvent> seen() const {
+    std::shared_lock lock(mutex_);
+    return seen_;
+  }
+
+  Position fail_at_ = 0;
+  int retries_left_ = 0;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::vector<RecordedEvent> seen_;
+  Position position_ = 0;
+};
+
+void append(FakeEventStore& store, const std::string& type, const std::string& id,
+            const std::string& event_type) {
+  AppendRequest r;
+  r.stream = {type, id};
+  r.events.push_back(NewEvent{id + event_type + std::to_string(std::rand()), event_type, 1,
+                              {{"n", 1}}, {}});
+  ASSERT_TRUE(store.append(r).status.is_ok());
+}
+
+bool eventually(const std::function<bool()>& cond) {
+  for (int i = 0; i < 500; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return cond();
+}
+
+TEST(Subscription, DeliversMatchingEventsInOrderAndSkipsOthers) {
+  FakeEventStore store;
+  UpcasterChain none;
+  for (int i = 0; i < 10; ++i) {
+    append(store, i % 2 ? "User" : "Order", "s" + std::to_string(i), i % 3 ? "A" : "B");
+  }
+  auto rec = std::make_shared<Recorder>();
+  Subscription::Options o;
+  o.name = "users";
+  o.filter.stream_types = {"User"};
+  o.batch_size = 3;
+  Subscription sub(store, none, o, rec);
+  sub.start();
+  ASSERT_TRUE(sub.wait_for(10, 5s));
+  EXPECT_TRUE(eventually([&] { return sub.caught_up(); }));
+  auto seen = rec->seen();
+  ASSERT_EQ(seen.size(), 5u);
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_LT(seen[i - 1].position, seen[i].position);
+  for (const auto& e : seen) EXPECT_EQ(e.stream.type, "User");
+
+  // Live: new events arrive without polling delays worth noticing.
+  append(store, "User", "late", "A");
+  EXPECT_TRUE(sub.wait_for(11, 5s));
+  EXPECT_EQ(rec->seen().back().stream.id, "late");
+  auto status = sub.status();
+  EXPECT_EQ(status["lag"], 0);
+  EXPECT_EQ(status["state"], "live");
+  sub.stop();
+}
+
+TEST(Subscription, FilterByStreamTypeOrEventType) {
+  FakeEventStore store;
+  UpcasterChain none;
+  append(store, "User", "u", "UserCreated");
+  append(store, "Order", "o", "OrderCreated");
+  append(store, "Order", "o", "OrderPaid");
+  auto rec = std::make_shared<Recorder>();
+  Subscription::Options o;
+  o.name = "mixed";
+  o.filter.stream_types = {"User"};
+  o.filter.event_types = {"OrderPaid"};
+  Subscription sub(store, none, o, rec);
+  sub.start();
+  ASSERT_TRUE(sub.wait_for(3, 5s));
+  auto seen = rec->seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].type, "UserCreated");
+  EXPECT_EQ(seen[1].type, "OrderPaid");
+}
+
+TEST(Subscription, AFailingEventStopsItAndSaysWhere) {
+  FakeEventStore store;
+  UpcasterChain none;
+  for (int i = 0; i < 5; ++i) append(store, "User", "u" + std::to_string(i), "A");
+  auto rec = std::make_shared<Recorder>();
+  rec->fail_at_ = 3;
+  Subscription sub(store, none, {"users", {}, 0, 512, 100000}, rec);
+  sub.start();
+  EXPECT_FALSE(sub.wait_for(5, 2s));
+  EXPECT_EQ(sub.state(), Subscription::State::kFailed);
+  EXPECT_EQ(sub.position(), 2u);
+  auto status = sub.status();
+  EXPECT_EQ(status["state"], "failed");
+  EXPECT_EQ(status["error"]["position"], 3);
+  EXPECT_NE(status["error"]["message"].get<std::string>().find("refusing event at 3"), std::string::npos);
+  EXPECT_EQ(rec->seen().size(), 2u);  // nothing after the failure was skipped over
+}
+
+TEST(Subscription, RetriesAnEventUntilItIsApplied) {
+  FakeEventStore store;
+  UpcasterChain none;
+  append(store, "User", "u", "A");
+  auto rec = std::make_shared<Recorder>();
+  rec->retries_left_ = 2;
+  Subscription sub(store, none, {"users", {}, 0, 512, 100000}, rec);
+  sub.start();
+  EXPECT_TRUE(sub.wait_for(1, 5s));
+  EXPECT_EQ(rec->seen().size(), 1u);
+}
+
+TEST(Subscription, StoreOutagesAreRetriedNotSkipped) {
+  FakeEventStore store;
+  UpcasterChain none;
+  for (int i = 0; i < 3; ++i) append(store, "User", "u" + std::to_string(i), "A");
+  store.fail_next(Status::retry("connection refused"), 3);
+  auto rec = std::make_shared<Recorder>();
+  Subscription sub(store, none, {"users", {}, 0, 512, 100000}, rec);
+  sub.start();
+  EXPECT_TRUE(sub.wait_for(3, 10s));
+  EXPECT_EQ(rec->seen().size(), 3u);
+}
+
+TEST(Subscription, WaitForTimesOutWhenBehind) {
+  FakeEventStore store;
+  UpcasterChain none;
+  auto rec = std::make_shared<Recorder>();
+  Subscription sub(store, none, {"users", {}, 0, 512, 100000}, rec);
+  sub.start();
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(sub.wait_for(1, 200ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 150ms);
+}
+
+TEST(ProjectionRegistry, RebuildBuildsAFreshModelThatEqualsTheLiveOne) {
+  FakeEventStore store;
+  UpcasterChain none;
+  for (int i = 0; i < 200; ++i) append(store, "User", "u" + std::to_string(i % 17), i % 2 ? "A" : "B");
+  ProjectionRegistry registry(store, none);
+  int made = 0;
+  registry.add("recorder", {}, [&] {
+    ++made;
+    return std::make_shared<Recorder>();
+  });
+  registry.start();
+  auto live = registry.find("recorder");
+  ASSERT_TRUE(live);
+  ASSERT_TRUE(live->subscription->wait_for(200, 5s));
+  auto before = live->projection->query({})->items;
+
+  ASSERT_EQ(registry.rebuild("recorder"), ProjectionRegistry::RebuildStart::kStarted);
+  EXPECT_TRUE(eventually([&] { return registry.find("recorder")->projection != live->projection; }));
+  EXPECT_EQ(made, 2);
+  auto rebuilt = registry.find("recorder");
+  EXPECT_TRUE(eventually([&] { return !registry.status("recorder").contains("rebuild"); }));
+  EXPECT_EQ(rebuilt->projection->query({})->items, before);
+  EXPECT_EQ(registry.status("recorder")["rebuilds"], 1);
+
+  // The rebuilt model is live: it takes new events.
+  append(store, "User", "new", "A");
+  EXPECT_TRUE(registry.find("recorder")->subscription->wait_for(201, 5s));
+  EXPECT_EQ(registry.find("recorder")->projection->query({})->total, 201u);
+  EXPECT_EQ(registry.rebuild("nope"), ProjectionRegistry::RebuildStart::kUnknown);
+  registry.stop();
+}
+
+}  // namespace
+}  // namespace herald::gateway
