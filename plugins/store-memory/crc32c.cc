@@ -25,9 +25,31 @@ constexpr Tables make_tables() {
 
 constexpr Tables kTables = make_tables();
 
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const unsigned char* p,
+                                                              std::size_t size, std::uint32_t crc) {
+  std::uint64_t c = ~crc;
+  while (size >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = __builtin_ia32_crc32di(c, word);
+    p += 8;
+    size -= 8;
+  }
+  auto c32 = static_cast<std::uint32_t>(c);
+  while (size-- > 0) c32 = __builtin_ia32_crc32qi(c32, *p++);
+  return ~c32;
+}
+
+bool has_sse42() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+#endif
+
 }  // namespace
 
-std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc) {
+std::uint32_t crc32c_portable(const void* data, std::size_t size, std::uint32_t crc) {
   const auto* p = static_cast<const unsigned char*>(data);
   crc = ~crc;
   // Slicing-by-8 reads the input as little-endian words; every platform
@@ -46,6 +68,13 @@ std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc) {
   }
   while (size-- > 0) crc = (crc >> 8) ^ kTables[0][(crc ^ *p++) & 0xFF];
   return ~crc;
+}
+
+std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc) {
+#if defined(__x86_64__)
+  if (has_sse42()) return crc32c_sse42(static_cast<const unsigned char*>(data), size, crc);
+#endif
+  return crc32c_portable(data, size, crc);
 }
 
 }  // namespace herald::plugins::memory

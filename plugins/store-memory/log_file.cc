@@ -186,7 +186,7 @@ Status LogFile::replay(spdlog::logger& logger, const RecordFn& on_record) {
                             std::to_string(header.type) + " at byte " + std::to_string(offset) +
                             " (was it written by a newer herald?)");
     }
-    Status s = on_record(static_cast<RecordType>(header.type), payload, offset);
+    Status s = on_record(header, payload, offset);
     if (!s.is_ok()) return s;
     offset = end;
   }

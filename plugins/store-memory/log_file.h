@@ -22,11 +22,11 @@ namespace herald::plugins::memory {
 
 class LogFile {
  public:
-  // Called for each intact record, in file order, while open() replays the
-  // file. `offset` is where the record starts. A non-ok status stops open()
-  // with that status.
-  using RecordFn =
-      std::function<Status(RecordType type, std::string_view payload, std::uint64_t offset)>;
+  // Called for each intact record of a known type, in file order, while
+  // open() replays the file. `offset` is where the record starts. A non-ok
+  // status stops open() with that status.
+  using RecordFn = std::function<Status(const RecordHeader& header, std::string_view payload,
+                                        std::uint64_t offset)>;
 
   LogFile() = default;
   LogFile(const LogFile&) = delete;

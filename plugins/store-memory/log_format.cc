@@ -7,8 +7,6 @@
 namespace herald::plugins::memory {
 namespace {
 
-constexpr std::size_t kPlacedBytes = 24;  // first position, first version, timestamp
-
 void put_u32(std::string& out, std::uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }
 
 void put_varint(std::string& out, std::uint64_t v) {
@@ -31,13 +29,18 @@ void put_string(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-// An empty object is by far the most common extra metadata: store it as "".
+// A u32 length, then the compact text, serialized straight into `out` (no
+// temporary string: this runs for every event appended). An empty object is
+// by far the most common extra metadata: it is stored as "".
 void put_json(std::string& out, const Json& j, bool empty_object_as_nothing = false) {
-  if (empty_object_as_nothing && j.is_object() && j.empty()) {
-    put_varint(out, 0);
-    return;
-  }
-  put_string(out, j.dump());
+  const std::size_t at = out.size();
+  put_u32(out, 0);
+  if (empty_object_as_nothing && j.is_object() && j.empty()) return;
+  nlohmann::detail::serializer<Json> serializer(
+      nlohmann::detail::output_adapter<char, std::string>(out), ' ');
+  serializer.dump(j, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+  const auto length = static_cast<std::uint32_t>(out.size() - at - 4);
+  std::memcpy(out.data() + at, &length, 4);
 }
 
 // Reads a payload front to back. Every getter returns false once the payload
@@ -46,8 +49,6 @@ class Reader {
  public:
   explicit Reader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
 
-  bool u64_fixed(std::uint64_t& v) { return fixed(&v, 8); }
-  bool i64_fixed(std::int64_t& v) { return fixed(&v, 8); }
 
   bool varint(std::uint64_t& v) {
     v = 0;
@@ -84,8 +85,8 @@ class Reader {
   }
 
   bool json(Json& j, bool empty_is_object = false) {
-    std::uint64_t n;
-    if (!varint(n)) return false;
+    std::uint32_t n;
+    if (!fixed(&n, 4)) return false;
     if (n > static_cast<std::uint64_t>(end_ - p_)) return fail("JSON runs past the end of the record");
     if (n == 0 && empty_is_object) {
       j = Json::object();
@@ -161,33 +162,38 @@ std::string check_file_header(const unsigned char* bytes) {
   return {};
 }
 
-void append_record(std::string& out, RecordType type, std::string_view payload) {
+void append_record(std::string& out, RecordType type, const Placement& placement,
+                   std::string_view payload, std::uint32_t payload_crc) {
   unsigned char header[kRecordHeaderSize] = {};
   auto length = static_cast<std::uint32_t>(payload.size());
-  std::uint32_t payload_crc = crc32c(payload.data(), payload.size());
   std::memcpy(header, &length, 4);
   header[4] = static_cast<unsigned char>(type);
-  std::memcpy(header + 8, &payload_crc, 4);
-  std::uint32_t header_crc = crc32c(header, 12);
-  std::memcpy(header + 12, &header_crc, 4);
+  std::memcpy(header + 8, &placement.first_position, 8);
+  std::memcpy(header + 16, &placement.first_version, 8);
+  std::memcpy(header + 24, &placement.timestamp, 8);
+  std::memcpy(header + 32, &payload_crc, 4);
+  std::uint32_t header_crc = crc32c(header, 36);
+  std::memcpy(header + 36, &header_crc, 4);
   out.append(reinterpret_cast<const char*>(header), kRecordHeaderSize);
   out.append(payload);
 }
 
 bool parse_record_header(const unsigned char* bytes, RecordHeader& out) {
   std::uint32_t header_crc;
-  std::memcpy(&header_crc, bytes + 12, 4);
-  if (header_crc != crc32c(bytes, 12)) return false;
+  std::memcpy(&header_crc, bytes + 36, 4);
+  if (header_crc != crc32c(bytes, 36)) return false;
   std::memcpy(&out.length, bytes, 4);
   out.type = bytes[4];
-  std::memcpy(&out.payload_crc, bytes + 8, 4);
+  std::memcpy(&out.placement.first_position, bytes + 8, 8);
+  std::memcpy(&out.placement.first_version, bytes + 16, 8);
+  std::memcpy(&out.placement.timestamp, bytes + 24, 8);
+  std::memcpy(&out.payload_crc, bytes + 32, 4);
   return true;
 }
 
 std::string encode_event_batch(const AppendRequest& request) {
   std::string out;
   out.reserve(128 + request.events.size() * 192);
-  out.append(kPlacedBytes, '\0');
   put_string(out, request.stream.type);
   put_string(out, request.stream.id);
   bool has_key = !request.idempotency_key.empty();
@@ -212,22 +218,12 @@ std::string encode_event_batch(const AppendRequest& request) {
   return out;
 }
 
-void place_event_batch(std::string& payload, Position first_position, Version first_version,
-                       TimestampUs timestamp) {
-  std::memcpy(payload.data(), &first_position, 8);
-  std::memcpy(payload.data() + 8, &first_version, 8);
-  std::memcpy(payload.data() + 16, &timestamp, 8);
-}
-
-std::string decode_event_batch(std::string_view payload, DecodedBatch& out) {
+std::string decode_event_batch(std::string_view payload, const Placement& placement,
+                               DecodedBatch& out) {
   Reader r(payload);
-  std::uint64_t first_position = 0;
-  std::int64_t first_version = 0;
-  std::int64_t timestamp = 0;
   std::uint8_t flags = 0;
   std::uint64_t count = 0;
-  bool ok = r.u64_fixed(first_position) && r.i64_fixed(first_version) && r.i64_fixed(timestamp) &&
-            r.string(out.stream.type) && r.string(out.stream.id) && r.u8(flags);
+  bool ok = r.string(out.stream.type) && r.string(out.stream.id) && r.u8(flags);
   if (ok && (flags & 1) != 0) {
     ok = r.string(out.idempotency_key) && r.string(out.idempotency_fingerprint) &&
          r.signed_varint(out.idempotency_expires_at);
@@ -244,9 +240,9 @@ std::string decode_event_batch(std::string_view payload, DecodedBatch& out) {
          r.string(e.metadata.user_id) && r.string(e.metadata.source) &&
          r.json(e.metadata.extra, /*empty_is_object=*/true);
     e.stream = out.stream;
-    e.version = first_version + static_cast<Version>(i);
-    e.position = first_position + i;
-    e.timestamp = timestamp;
+    e.version = placement.first_version + static_cast<Version>(i);
+    e.position = placement.first_position + i;
+    e.timestamp = placement.timestamp;
   }
   if (ok && count == 0) ok = r.fail("event batch without events");
   return finish(r, ok);

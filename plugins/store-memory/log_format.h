@@ -4,14 +4,21 @@
 // File layout (all integers little-endian):
 //
 //   file header, 16 bytes:  magic "HRLDLOG\0" | u32 format version | u32 crc32c of the 12 bytes before
-//   then records, each:     u32 payload length | u8 type | 3 zero bytes | u32 crc32c of the payload
-//                           | u32 crc32c of the 12 header bytes before | payload
+//   then records, each a 40-byte header and a payload:
+//     u32 payload length | u8 type | 3 zero bytes
+//     | u64 first position | i64 first version | i64 timestamp      (the Placement; 0 if no events)
+//     | u32 crc32c of the payload | u32 crc32c of the 36 header bytes before
 //
-// The header carries its own checksum so that a damaged length can never be
-// mistaken for a record that merely runs past the end of the file (a torn
-// tail, which recovery may cut off). Payloads are a compact binary encoding:
-// unsigned LEB128 varints, zigzag varints for signed values, strings as a
-// varint length and bytes, and JSON values as their compact text.
+// The header carries its own checksum, so a damaged length is never taken
+// for a record that merely runs past the end of the file (a torn tail,
+// which recovery may cut off). What the writer assigns to an append — its
+// first position and version and its timestamp — lives in the header, so
+// the payload is encoded and checksummed once, on the caller's thread, and
+// the writer only checksums 36 header bytes.
+//
+// Payloads are a compact binary encoding: unsigned LEB128 varints, zigzag
+// varints for signed values, strings as a varint length and bytes, and JSON
+// values as a u32 length and their compact text.
 #pragma once
 
 #include <bit>
@@ -30,7 +37,7 @@ static_assert(std::endian::native == std::endian::little,
 inline constexpr char kFileMagic[8] = {'H', 'R', 'L', 'D', 'L', 'O', 'G', '\0'};
 inline constexpr std::uint32_t kFormatVersion = 1;
 inline constexpr std::size_t kFileHeaderSize = 16;
-inline constexpr std::size_t kRecordHeaderSize = 16;
+inline constexpr std::size_t kRecordHeaderSize = 40;
 
 // A record's type byte. Values are part of the file format: never reuse one.
 enum class RecordType : std::uint8_t {
@@ -45,41 +52,45 @@ enum class RecordType : std::uint8_t {
 const char* to_string(RecordType type);
 bool is_known(std::uint8_t type);
 
+// Where an append's events go: set by the writer's sequencer.
+struct Placement {
+  Position first_position = 0;
+  Version first_version = 0;
+  TimestampUs timestamp = 0;
+};
+
 std::string encode_file_header();
 // Why `bytes` (kFileHeaderSize of them) is not a header this build can read;
 // empty when it is.
 std::string check_file_header(const unsigned char* bytes);
 
-// Appends header and payload of one record to `out`.
-void append_record(std::string& out, RecordType type, std::string_view payload);
+// Appends header and payload of one record to `out`. `payload_crc` is
+// crc32c(payload), computed by whoever encoded the payload.
+void append_record(std::string& out, RecordType type, const Placement& placement,
+                   std::string_view payload, std::uint32_t payload_crc);
 
 struct RecordHeader {
   std::uint32_t length = 0;
   std::uint8_t type = 0;
+  Placement placement;
   std::uint32_t payload_crc = 0;
 };
 // False when the header's own checksum does not match.
 bool parse_record_header(const unsigned char* bytes, RecordHeader& out);
 
 // --- Event batches -------------------------------------------------------
-//
-// The appender encodes the batch before it takes the store's lock, with its
-// first position, first version and timestamp left blank; under the lock it
-// fills them in with place_event_batch (a 24-byte memcpy), so the lock is
-// never held while JSON is serialized.
 std::string encode_event_batch(const AppendRequest& request);
-void place_event_batch(std::string& payload, Position first_position, Version first_version,
-                       TimestampUs timestamp);
 
 struct DecodedBatch {
   StreamId stream;
   std::string idempotency_key;  // empty: the append had none
   std::string idempotency_fingerprint;
   TimestampUs idempotency_expires_at = 0;
-  std::vector<RecordedEvent> events;  // versions, positions and timestamps filled in
+  std::vector<RecordedEvent> events;  // versions, positions and timestamps from the placement
 };
 // Returns why the payload is malformed; empty on success.
-std::string decode_event_batch(std::string_view payload, DecodedBatch& out);
+std::string decode_event_batch(std::string_view payload, const Placement& placement,
+                               DecodedBatch& out);
 
 // --- Snapshots and checkpoints -----------------------------------------------
 std::string encode_snapshot(const Snapshot& snapshot);

@@ -5,6 +5,16 @@
 #include <algorithm>
 
 namespace herald::plugins::memory {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t nanos_since(Clock::time_point start) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+}
+
+}  // namespace
 
 const char* to_string(FsyncMode mode) {
   switch (mode) {
@@ -16,83 +26,78 @@ const char* to_string(FsyncMode mode) {
 }
 
 LogWriter::LogWriter(LogFile* file, FsyncMode mode, Position durable_position,
-                     std::shared_ptr<spdlog::logger> logger)
-    : file_(file), mode_(mode), logger_(std::move(logger)), durable_position_(durable_position) {
+                     Sequencer& sequencer, std::shared_ptr<spdlog::logger> logger)
+    : file_(file),
+      mode_(mode),
+      sequencer_(sequencer),
+      logger_(std::move(logger)),
+      durable_position_(durable_position) {
   if (file_ != nullptr) thread_ = std::thread([this] { run(); });
 }
 
 LogWriter::~LogWriter() { stop(); }
 
-std::uint64_t LogWriter::submit(RecordType type, std::string payload, Position last_position) {
+void LogWriter::submit(JobPtr job) {
   if (file_ == nullptr) {
-    std::lock_guard lock(durable_mu_);
-    std::uint64_t seq = ++next_seq_;
-    durable_seq_ = seq;
-    if (last_position > durable_position_.load(std::memory_order_relaxed)) {
-      durable_position_.store(last_position, std::memory_order_release);
-      durable_cv_.notify_all();
+    std::lock_guard lock(inline_mu_);
+    job->round = 0;
+    std::vector<JobPtr> batch{std::move(job)};
+    sequencer_.sequence(batch);
+    Position last = durable_position();
+    for (const JobPtr& j : batch) {
+      if (j->write) last = std::max(last, j->needs_durable);
     }
-    return seq;
+    publish(last);
+    sequencer_.made_durable(batch);
+    finish(batch, Status::ok(), done_[0]);
+    return;
   }
-  std::uint64_t seq;
   bool wake;
   {
     std::lock_guard lock(queue_mu_);
-    seq = ++next_seq_;
+    job->round = round_;
     wake = queue_.empty();
-    queue_.push_back(Pending{type, std::move(payload), seq, last_position});
+    queue_.push_back(std::move(job));
   }
   // A non-empty queue means the writer is busy and will look again when done.
   if (wake) queue_cv_.notify_one();
-  return seq;
 }
 
-Status LogWriter::wait_durable(std::uint64_t seq, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(durable_mu_);
-  bool done = durable_cv_.wait_for(lock, timeout, [&] {
-    return durable_seq_ >= seq || failed_.load(std::memory_order_relaxed);
-  });
-  if (durable_seq_ >= seq) return Status::ok();
-  if (!done) {
-    return Status::retry("the event log did not reach the disk within " +
-                         std::to_string(timeout.count()) +
-                         " ms; the write may still complete (retry with the same idempotency key "
-                         "or event ids to be safe)");
+Status LogWriter::wait(const Job& job, std::chrono::milliseconds timeout) const {
+  const Beacon& done = done_[job.round % 2];
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const std::uint32_t seen = done.generation();
+    if (job.done.load(std::memory_order_acquire)) return Status::ok();
+    if (Clock::now() >= deadline) {
+      return Status::retry("the event log did not reach the disk within " +
+                           std::to_string(timeout.count()) +
+                           " ms; the write may still complete (a retry with the same idempotency "
+                           "key or event ids is safe)");
+    }
+    done.wait(seen, deadline);
   }
-  return Status::retry(failure_.message());
 }
 
-Status LogWriter::wait_position_durable(Position position, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(durable_mu_);
-  bool done = durable_cv_.wait_for(lock, timeout, [&] {
-    return durable_position_.load(std::memory_order_relaxed) >= position ||
-           failed_.load(std::memory_order_relaxed);
-  });
-  if (durable_position_.load(std::memory_order_relaxed) >= position) return Status::ok();
-  if (!done) {
-    return Status::retry("the event log did not reach the disk within " +
-                         std::to_string(timeout.count()) + " ms");
+Position LogWriter::wait_for_position(Position after, std::chrono::milliseconds timeout) const {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const std::uint32_t seen = moved_.generation();
+    const Position now = durable_position();
+    if (now > after || stopped_.load() || Clock::now() >= deadline) return now;
+    moved_.wait(seen, deadline);
   }
-  return Status::retry(failure_.message());
-}
-
-Position LogWriter::wait_for_position(Position after, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(durable_mu_);
-  durable_cv_.wait_for(lock, timeout, [&] {
-    return durable_position_.load(std::memory_order_relaxed) > after || stopped_ ||
-           failed_.load(std::memory_order_relaxed);
-  });
-  return durable_position_.load(std::memory_order_relaxed);
 }
 
 Status LogWriter::health() const {
-  std::lock_guard lock(durable_mu_);
-  if (failed_.load(std::memory_order_relaxed)) return Status::failed(failure_.message());
-  return Status::ok();
+  if (!failed()) return Status::ok();
+  std::lock_guard lock(failure_mu_);
+  return failure_;
 }
 
 WriterStats LogWriter::stats() const {
-  return WriterStats{records_.load(), batches_.load(), syncs_.load(), bytes_.load()};
+  return WriterStats{records_.load(), batches_.load(), syncs_.load(), bytes_.load(),
+                     io_ns_.load()};
 }
 
 void LogWriter::stop() {
@@ -104,21 +109,24 @@ void LogWriter::stop() {
     queue_cv_.notify_one();
     thread_.join();
   }
-  std::lock_guard lock(durable_mu_);
   stopped_ = true;
-  durable_cv_.notify_all();
+  moved_.wake_all();
+  done_[0].wake_all();
+  done_[1].wake_all();
 }
 
 void LogWriter::run() {
-  std::vector<Pending> batch;
+  std::vector<JobPtr> batch;
   for (;;) {
+    std::uint32_t round;
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) break;  // stopping, and everything is written
       batch.swap(queue_);
+      round = round_++;
     }
-    write_batch(batch);
+    process(batch, done_[round % 2]);
     batch.clear();
   }
   // close() promises that everything acknowledged is on disk, even with
@@ -129,55 +137,96 @@ void LogWriter::run() {
   }
 }
 
-void LogWriter::write_batch(std::vector<Pending>& batch) {
-  // After a failure nothing more is written: the waiters already know.
-  if (failed()) return;
+void LogWriter::process(std::vector<JobPtr>& batch, Beacon& done) {
+  if (failed()) return finish(batch, Status::retry(health().message()), done);
+
+  sequencer_.sequence(batch);
+
+  // Answers that need nothing new on disk (conflicts, duplicates of durable
+  // appends, no-op snapshots) go out before this batch's sync.
+  bool answered = false;
+  const Position durable = durable_position();
+  for (const JobPtr& j : batch) {
+    if (!j->write && j->needs_durable <= durable) {
+      j->done.store(true, std::memory_order_release);
+      answered = true;
+    }
+  }
+  if (answered) done.wake_all();
 
   if (mode_ == FsyncMode::kAlways) {
-    for (Pending& p : batch) {
+    std::vector<JobPtr> one(1);
+    for (JobPtr& j : batch) {
+      if (!j->write) continue;
       buffer_.clear();
-      append_record(buffer_, p.type, p.payload);
-      Status s = file_->write_all(buffer_);
-      if (s.is_ok()) s = file_->sync();
-      if (!s.is_ok()) return fail(s);
-      records_.fetch_add(1, std::memory_order_relaxed);
-      batches_.fetch_add(1, std::memory_order_relaxed);
-      syncs_.fetch_add(1, std::memory_order_relaxed);
-      bytes_.fetch_add(buffer_.size(), std::memory_order_relaxed);
-      publish(p.seq, p.last_position);
+      append_record(buffer_, j->type, j->placement, j->payload, j->payload_crc);
+      if (Status s = write_out(buffer_, true, 1); !s.is_ok()) {
+        fail(s);
+        return finish(batch, Status::retry(health().message()), done);
+      }
+      publish(j->needs_durable);
+      one[0] = j;
+      sequencer_.made_durable(one);
+      j->done.store(true, std::memory_order_release);
+      done.wake_all();
     }
-    return;
+    return finish(batch, Status::ok(), done);  // duplicates of this batch's appends
   }
 
   buffer_.clear();
-  Position last_position = 0;
-  for (const Pending& p : batch) {
-    append_record(buffer_, p.type, p.payload);
-    last_position = std::max(last_position, p.last_position);
+  Position last = durable;
+  std::size_t records = 0;
+  for (const JobPtr& j : batch) {
+    if (!j->write) continue;
+    append_record(buffer_, j->type, j->placement, j->payload, j->payload_crc);
+    last = std::max(last, j->needs_durable);
+    ++records;
   }
-  Status s = file_->write_all(buffer_);
-  if (s.is_ok() && mode_ == FsyncMode::kBatch) {
+  if (records > 0) {
+    if (Status s = write_out(buffer_, mode_ == FsyncMode::kBatch, records); !s.is_ok()) {
+      fail(s);
+      return finish(batch, Status::retry(health().message()), done);
+    }
+    // Keep a big buffer from one burst from pinning memory for good.
+    if (buffer_.capacity() > (std::size_t{64} << 20)) std::string().swap(buffer_);
+    publish(last);
+    sequencer_.made_durable(batch);
+  }
+  finish(batch, Status::ok(), done);
+}
+
+Status LogWriter::write_out(const std::string& bytes, bool sync, std::size_t records) {
+  const auto started = Clock::now();
+  Status s = file_->write_all(bytes);
+  if (s.is_ok() && sync) {
     s = file_->sync();
     syncs_.fetch_add(1, std::memory_order_relaxed);
   }
-  if (!s.is_ok()) return fail(s);
-  records_.fetch_add(batch.size(), std::memory_order_relaxed);
-  batches_.fetch_add(1, std::memory_order_relaxed);
-  bytes_.fetch_add(buffer_.size(), std::memory_order_relaxed);
-  // Keep a big buffer from one burst from pinning memory for good.
-  if (buffer_.capacity() > (std::size_t{64} << 20)) std::string().swap(buffer_);
-  publish(batch.back().seq, last_position);
+  io_ns_.fetch_add(nanos_since(started), std::memory_order_relaxed);
+  if (s.is_ok()) {
+    records_.fetch_add(records, std::memory_order_relaxed);
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    bytes_.fetch_add(bytes.size(), std::memory_order_relaxed);
+  }
+  return s;
 }
 
-void LogWriter::publish(std::uint64_t seq, Position last_position) {
-  {
-    std::lock_guard lock(durable_mu_);
-    durable_seq_ = seq;
-    if (last_position > durable_position_.load(std::memory_order_relaxed)) {
-      durable_position_.store(last_position, std::memory_order_release);
-    }
+void LogWriter::finish(std::vector<JobPtr>& batch, const Status& status, Beacon& done) {
+  bool any = false;
+  for (const JobPtr& j : batch) {
+    if (j->done.load(std::memory_order_relaxed)) continue;
+    j->status = status;
+    j->done.store(true, std::memory_order_release);
+    any = true;
   }
-  durable_cv_.notify_all();
+  if (any) done.wake_all();
+}
+
+void LogWriter::publish(Position position) {
+  if (position > durable_position_.load(std::memory_order_relaxed)) {
+    durable_position_.store(position, std::memory_order_release);
+    moved_.wake_all();
+  }
 }
 
 void LogWriter::fail(const Status& status) {
@@ -185,11 +234,10 @@ void LogWriter::fail(const Status& status) {
                         status.message();
   logger_->error("{}", message);
   {
-    std::lock_guard lock(durable_mu_);
+    std::lock_guard lock(failure_mu_);
     failure_ = Status::failed(message);
-    failed_.store(true, std::memory_order_release);
   }
-  durable_cv_.notify_all();
+  failed_.store(true, std::memory_order_release);
 }
 
 }  // namespace herald::plugins::memory

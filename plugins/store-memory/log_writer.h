@@ -1,32 +1,38 @@
-// Group commit: the one thread that writes the event log and tells waiting
-// callers when their records are durable.
+// Group commit: the one thread that orders, writes and syncs the event log,
+// and tells waiting callers when their answers are ready.
 //
 // Who calls what:
-//   - MemoryStore calls submit() from any caller thread. Event batches are
-//     submitted while the store's state lock is held, so the order of
-//     records in the file is the order of global positions.
-//   - Callers then block in wait_durable() (any thread) until the writer
-//     has written — and, per fsync mode, synced — their record.
-//   - Readers (any thread) ask durable_position(), and subscriptions block
-//     in wait_for_position() instead of polling.
+//   - MemoryStore's calls (any thread) submit() a Job holding an encoded
+//     record, then block in wait() until the job is done.
+//   - The writer thread takes everything queued as one batch and hands it
+//     to the Sequencer (MemoryStore), which decides each job in order under
+//     the store's lock: an append gets its positions and versions, or a
+//     conflict, or is found to be a duplicate. So appenders never contend
+//     for the store's lock; the one thread that places events also writes
+//     them, and file order is position order.
+//   - The writer then frames and writes the batch, syncs it per fsync mode,
+//     publishes the new durable position (what readers may see), calls
+//     Sequencer::made_durable() and marks the jobs done.
+//   - Readers (any thread) ask durable_position(); subscriptions block in
+//     wait_for_position().
 //   - MemoryStore::close() calls stop() on the main thread once.
 //
 // fsync modes:
 //   always  one write() and one fdatasync() per record; no sharing.
-//   batch   the writer takes everything queued, makes one write() and one
-//           fdatasync() of it and wakes all of its waiters. Appends that
-//           arrive during an fdatasync form the next batch, so concurrency
-//           raises throughput instead of queueing on the disk.
-//   never   write() per batch and no fdatasync: a crash of the process
+//   batch   one write() and one fdatasync() per batch: appends that arrive
+//           during an fdatasync form the next batch, so concurrency raises
+//           throughput instead of queueing on the disk.
+//   never   one write() per batch and no fdatasync: a crash of the process
 //           loses nothing, a crash of the machine may.
 //
 // A failed write() or fdatasync() puts the writer in a failed state for
 // good: after a failed fdatasync the kernel may have dropped the dirty
 // pages, so a later successful one would prove nothing. Waiting and later
-// callers get kRetry with the reason; health() reports it; nothing that did
-// not reach the disk is ever reported durable.
+// jobs are answered kRetry with the reason; health() reports it; nothing
+// that did not reach the disk is ever reported durable.
 //
-// Without a file (memory-only store) submit() makes a record durable at once.
+// Without a file (a memory-only store) submit() sequences the job on the
+// calling thread and it is done at once.
 #pragma once
 
 #include <atomic>
@@ -39,6 +45,7 @@
 #include <thread>
 #include <vector>
 
+#include "beacon.h"
 #include "herald/status.h"
 #include "log_file.h"
 #include "log_format.h"
@@ -53,40 +60,72 @@ enum class FsyncMode { kAlways, kBatch, kNever };
 
 const char* to_string(FsyncMode mode);
 
+// One call's record on its way to the log. MemoryStore derives a job type
+// per record type (see `type`).
+struct Job {
+  explicit Job(RecordType t) : type(t) {}
+  virtual ~Job() = default;
+
+  // Set by the caller before submit().
+  const RecordType type;
+  std::string payload;  // the encoded record
+  std::uint32_t payload_crc = 0;
+
+  // Set by the sequencer, on the writer thread.
+  bool write = false;          // whether the record goes into the log
+  Placement placement;         // appends: where their events went
+  Position needs_durable = 0;  // the answer may go out once this position is durable
+
+  // Set by submit(): the batch the job is collected into (see done_).
+  std::uint32_t round = 0;
+
+  // Set by the writer before `done`; the caller reads it after seeing `done`.
+  Status status;  // kRetry when the log failed before the job was done
+  std::atomic<bool> done{false};
+};
+using JobPtr = std::shared_ptr<Job>;
+
+class Sequencer {
+ public:
+  virtual ~Sequencer() = default;
+  // Writer thread, batch after batch in submission order: decides each job
+  // (sets `write` and `needs_durable`, and the job's own answer).
+  virtual void sequence(const std::vector<JobPtr>& batch) = 0;
+  // Writer thread: the written jobs of `batch` are durable and the durable
+  // position is published; make visible what readers may now see.
+  virtual void made_durable(const std::vector<JobPtr>& batch) = 0;
+};
+
 // Counters since start, for benchmarks and diagnostics.
 struct WriterStats {
   std::uint64_t records = 0;  // records written
   std::uint64_t batches = 0;  // write() calls of whole batches
   std::uint64_t syncs = 0;    // fdatasync() calls
   std::uint64_t bytes = 0;    // bytes written, headers included
+  std::uint64_t io_ns = 0;    // time spent in write() and fdatasync()
 };
 
 class LogWriter {
  public:
   // `file` may be null (memory only); otherwise it is open and outlives the
-  // writer. `durable_position` is the head after recovery.
-  LogWriter(LogFile* file, FsyncMode mode, Position durable_position,
+  // writer, as does `sequencer`. `durable_position` is the head after
+  // recovery.
+  LogWriter(LogFile* file, FsyncMode mode, Position durable_position, Sequencer& sequencer,
             std::shared_ptr<spdlog::logger> logger);
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
   ~LogWriter();
 
-  // Queues a record and returns its sequence number for wait_durable().
-  // `last_position` is the highest global position the record holds (0 for
-  // records without events).
-  std::uint64_t submit(RecordType type, std::string payload, Position last_position);
-
-  // Blocks until record `seq` is durable (ok), the writer failed (kRetry)
-  // or `timeout` passed (kRetry; the record may still become durable).
-  Status wait_durable(std::uint64_t seq, std::chrono::milliseconds timeout);
-  // Blocks until durable_position() >= position; same answers as above.
-  Status wait_position_durable(Position position, std::chrono::milliseconds timeout);
+  void submit(JobPtr job);
+  // Blocks until `job` is done (ok: read job.status and the job's answer)
+  // or `timeout` passes (kRetry; the job may still complete later).
+  Status wait(const Job& job, std::chrono::milliseconds timeout) const;
 
   // The highest global position that is durable: what readers may see.
   Position durable_position() const { return durable_position_.load(std::memory_order_acquire); }
   // Blocks until durable_position() > after, the timeout passes or the
   // writer stops; returns durable_position() then.
-  Position wait_for_position(Position after, std::chrono::milliseconds timeout);
+  Position wait_for_position(Position after, std::chrono::milliseconds timeout) const;
 
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   // ok, or kFailed with the reason the writer stopped.
@@ -99,42 +138,45 @@ class LogWriter {
   WriterStats stats() const;
 
  private:
-  struct Pending {
-    RecordType type;
-    std::string payload;
-    std::uint64_t seq;
-    Position last_position;
-  };
-
   void run();
-  void write_batch(std::vector<Pending>& batch);
-  void publish(std::uint64_t seq, Position last_position);
+  void process(std::vector<JobPtr>& batch, Beacon& done);
+  // Marks every job of `batch` that is not done yet as done with `status`
+  // and wakes their callers.
+  void finish(std::vector<JobPtr>& batch, const Status& status, Beacon& done);
+  void publish(Position position);
   void fail(const Status& status);
+  Status write_out(const std::string& bytes, bool sync, std::size_t records);
 
   LogFile* file_;
   const FsyncMode mode_;
+  Sequencer& sequencer_;
   std::shared_ptr<spdlog::logger> logger_;
 
   // Queue, filled by submit(), emptied by the writer thread.
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::vector<Pending> queue_;
-  std::uint64_t next_seq_ = 0;
+  std::vector<JobPtr> queue_;
+  std::uint32_t round_ = 0;  // the batch being collected
   bool stopping_ = false;
 
-  // What is durable; waiters sleep on durable_cv_.
-  mutable std::mutex durable_mu_;
-  std::condition_variable durable_cv_;
-  std::uint64_t durable_seq_ = 0;
+  std::mutex inline_mu_;  // memory only: one submit() at a time
+
+  // Callers of batch r sleep on done_[r % 2]: waking them after a commit
+  // does not wake the callers already queued for the next batch, which
+  // would only go back to sleep.
+  Beacon done_[2];
+  Beacon moved_;  // the durable position moved, or the writer stopped
   std::atomic<Position> durable_position_;
   std::atomic<bool> failed_{false};
+  std::atomic<bool> stopped_{false};
+  mutable std::mutex failure_mu_;
   Status failure_;
-  bool stopped_ = false;
 
   std::atomic<std::uint64_t> records_{0};
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> syncs_{0};
   std::atomic<std::uint64_t> bytes_{0};
+  std::atomic<std::uint64_t> io_ns_{0};
 
   std::string buffer_;  // writer thread only
   std::thread thread_;

@@ -14,6 +14,19 @@ TEST(MemoryStoreLogFormatTest, Crc32cMatchesTheStandardCheckValue) {
   EXPECT_EQ(crc32c("", 0), 0u);
 }
 
+TEST(MemoryStoreLogFormatTest, Crc32cHardwareAndTableVersionsAgree) {
+  std::string data;
+  for (int i = 0; i < 1000; ++i) data.push_back(static_cast<char>(i * 131 + 7));
+  for (std::size_t n : {0, 1, 7, 8, 9, 63, 64, 65, 999, 1000}) {
+    for (std::size_t start : {0, 1, 3}) {
+      if (start + n > data.size()) continue;
+      EXPECT_EQ(crc32c(data.data() + start, n), crc32c_portable(data.data() + start, n))
+          << n << " bytes from " << start;
+    }
+  }
+  EXPECT_EQ(crc32c_portable("123456789", 9), 0xE3069283u);
+}
+
 TEST(MemoryStoreLogFormatTest, Crc32cCanBeExtendedPieceByPiece) {
   std::string text = "the quick brown fox jumps over the lazy dog, twice over";
   for (std::size_t cut = 0; cut <= text.size(); ++cut) {
@@ -46,9 +59,8 @@ TEST(MemoryStoreLogFormatTest, EventBatchRoundTrips) {
   req.events = {a, b};
 
   std::string payload = encode_event_batch(req);
-  place_event_batch(payload, 42, 7, 99);
   DecodedBatch out;
-  ASSERT_EQ(decode_event_batch(payload, out), "");
+  ASSERT_EQ(decode_event_batch(payload, Placement{42, 7, 99}, out), "");
   EXPECT_EQ(out.stream, req.stream);
   EXPECT_EQ(out.idempotency_key, "key-1");
   EXPECT_EQ(out.idempotency_fingerprint, "fp");
@@ -79,7 +91,9 @@ TEST(MemoryStoreLogFormatTest, TruncatedPayloadIsReportedNotMisread) {
   std::string payload = encode_event_batch(req);
   for (std::size_t n = 0; n < payload.size(); ++n) {
     DecodedBatch out;
-    EXPECT_NE(decode_event_batch(std::string_view(payload).substr(0, n), out), "") << n;
+    EXPECT_NE(decode_event_batch(std::string_view(payload).substr(0, n), Placement{1, 0, 1}, out),
+              "")
+        << n;
   }
 }
 
@@ -107,11 +121,17 @@ TEST(MemoryStoreLogFormatTest, SnapshotAndCheckpointRoundTrip) {
 
 TEST(MemoryStoreLogFormatTest, RecordHeaderChecksumCatchesEveryFlippedBit) {
   std::string framed;
-  append_record(framed, RecordType::kCheckpoint, "payload");
+  append_record(framed, RecordType::kEventBatch, Placement{5, 2, 1234}, "payload",
+                crc32c("payload", 7));
+  ASSERT_EQ(framed.size(), kRecordHeaderSize + 7);
   RecordHeader h;
   ASSERT_TRUE(parse_record_header(reinterpret_cast<const unsigned char*>(framed.data()), h));
   EXPECT_EQ(h.length, 7u);
-  EXPECT_EQ(h.type, static_cast<std::uint8_t>(RecordType::kCheckpoint));
+  EXPECT_EQ(h.type, static_cast<std::uint8_t>(RecordType::kEventBatch));
+  EXPECT_EQ(h.placement.first_position, 5u);
+  EXPECT_EQ(h.placement.first_version, 2);
+  EXPECT_EQ(h.placement.timestamp, 1234);
+  EXPECT_EQ(h.payload_crc, crc32c("payload", 7));
   for (std::size_t bit = 0; bit < kRecordHeaderSize * 8; ++bit) {
     std::string damaged = framed;
     damaged[bit / 8] = static_cast<char>(damaged[bit / 8] ^ (1 << (bit % 8)));

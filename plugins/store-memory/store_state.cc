@@ -1,0 +1,243 @@
+#include "store_state.h"
+
+#include <algorithm>
+
+namespace herald::plugins::memory {
+namespace {
+
+bool expired(TimestampUs expires_at, TimestampUs now) { return expires_at != 0 && expires_at <= now; }
+
+}  // namespace
+
+Version StoreState::version(const std::string& stream_key) const {
+  auto it = streams_.find(stream_key);
+  return it == streams_.end() ? kNoVersion : static_cast<Version>(it->second.positions.size()) - 1;
+}
+
+Version StoreState::version(const std::string& stream_key, Position head) const {
+  auto it = streams_.find(stream_key);
+  if (it == streams_.end()) return kNoVersion;
+  const auto& positions = it->second.positions;
+  // Usually every event is durable; otherwise count those that are.
+  if (positions.empty() || positions.back() <= head) return static_cast<Version>(positions.size()) - 1;
+  return static_cast<Version>(std::upper_bound(positions.begin(), positions.end(), head) -
+                              positions.begin()) -
+         1;
+}
+
+std::size_t StoreState::claim_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events,
+                                  Position first, std::vector<Position>& held) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    // The view points into the event, which log_ keeps for good once added
+    // (and release_ids() drops before the event can go).
+    auto [it, inserted] = by_event_id_.try_emplace(events[i]->id, first + i);
+    if (!inserted) {
+      ++count;
+      held.push_back(it->second);
+    }
+  }
+  return count;
+}
+
+void StoreState::release_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events,
+                             Position first) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    auto it = by_event_id_.find(events[i]->id);
+    if (it != by_event_id_.end() && it->second == first + i) by_event_id_.erase(it);
+  }
+}
+
+void StoreState::add(const std::string& stream_key,
+                     const std::vector<std::shared_ptr<RecordedEvent>>& events) {
+  auto& stream = streams_[stream_key].positions;
+  auto& by_stream_type = by_stream_type_[events.front()->stream.type];
+  // Consecutive events mostly share a type: look the list up once per run.
+  const std::string* type = nullptr;
+  std::vector<Position>* by_type = nullptr;
+  for (const auto& e : events) {
+    const Position p = e->position;
+    if (type == nullptr || *type != e->type) {
+      type = &e->type;
+      by_type = &by_event_type_[e->type];
+    }
+    stream.push_back(p);
+    by_stream_type.push_back(p);
+    by_type->push_back(p);
+    log_.push_back(e);
+  }
+}
+
+TimestampUs StoreState::next_timestamp(TimestampUs now) {
+  last_timestamp_ = std::max(now, last_timestamp_);
+  return last_timestamp_;
+}
+
+void StoreState::read_stream(const std::string& stream_key, Version from, std::size_t limit,
+                             Position head, std::vector<EventPtr>& out) const {
+  auto it = streams_.find(stream_key);
+  if (it == streams_.end()) return;
+  const auto& positions = it->second.positions;
+  for (auto v = static_cast<std::size_t>(std::max<Version>(from, 0));
+       v < positions.size() && out.size() < limit && positions[v] <= head; ++v) {
+    out.push_back(at(positions[v]));
+  }
+}
+
+Position StoreState::read_all(Position after, std::size_t limit, const EventFilter& filter,
+                              Position head, std::vector<EventPtr>& out) const {
+  if (limit == 0) return after;
+  if (filter.empty()) {
+    for (Position p = after + 1; p <= head && out.size() < limit; ++p) out.push_back(at(p));
+    return out.size() == limit ? out.back()->position : std::max(after, head);
+  }
+  // Served from an index: the per-event-type lists when types are asked for
+  // (stream types then checked per event), else the per-stream-type lists.
+  // Several lists are merged in position order.
+  const bool by_type = !filter.event_types.empty();
+  const auto& index = by_type ? by_event_type_ : by_stream_type_;
+  const auto& wanted = by_type ? filter.event_types : filter.stream_types;
+  struct Cursor {
+    std::vector<Position>::const_iterator it, end;
+  };
+  std::vector<Cursor> cursors;
+  for (const std::string& name : wanted) {
+    auto found = index.find(name);
+    if (found == index.end()) continue;
+    const auto& list = found->second;
+    cursors.push_back({std::upper_bound(list.begin(), list.end(), after), list.end()});
+  }
+  const bool check_stream_type = by_type && !filter.stream_types.empty();
+  for (;;) {
+    Cursor* next = nullptr;
+    for (Cursor& c : cursors) {
+      if (c.it != c.end && (next == nullptr || *c.it < *next->it)) next = &c;
+    }
+    if (next == nullptr || *next->it > head) break;
+    const Position p = *next->it++;
+    const EventPtr& e = at(p);
+    if (check_stream_type && filter.stream_types.count(e->stream.type) == 0) continue;
+    out.push_back(e);
+    if (out.size() == limit) return p;
+  }
+  return std::max(after, head);
+}
+
+const StoreState::KeyEntry* StoreState::find_key(const std::string& key, TimestampUs now) {
+  expire_keys(now);
+  auto it = keys_.find(key);
+  if (it == keys_.end() || expired(it->second.expires_at, now)) return nullptr;
+  return &it->second;
+}
+
+void StoreState::remember_key(std::string key, KeyEntry entry, TimestampUs now) {
+  if (entry.expires_at != 0) key_expiry_.emplace(entry.expires_at, key);
+  keys_.insert_or_assign(std::move(key), std::move(entry));
+  expire_keys(now);
+}
+
+void StoreState::expire_keys(TimestampUs now) {
+  while (!key_expiry_.empty() && key_expiry_.top().first <= now) {
+    auto it = keys_.find(key_expiry_.top().second);
+    // A key reused after it expired has a later expiry: leave that one be.
+    if (it != keys_.end() && expired(it->second.expires_at, now)) keys_.erase(it);
+    key_expiry_.pop();
+  }
+}
+
+std::optional<Version> StoreState::accepted_snapshot_version(const std::string& stream_key) const {
+  auto it = snapshots_.find(stream_key);
+  return it == snapshots_.end() ? std::nullopt : it->second.accepted;
+}
+
+void StoreState::accept_snapshot(const std::string& stream_key, Version version) {
+  snapshots_[stream_key].accepted = version;
+}
+
+void StoreState::make_snapshot_durable(Snapshot snapshot) {
+  SnapshotSlot& slot = snapshots_[snapshot.stream.key()];
+  if (!slot.durable || slot.durable->version <= snapshot.version) slot.durable = std::move(snapshot);
+}
+
+std::optional<Snapshot> StoreState::snapshot(const std::string& stream_key) const {
+  auto it = snapshots_.find(stream_key);
+  return it == snapshots_.end() ? std::nullopt : it->second.durable;
+}
+
+Position StoreState::checkpoint(const std::string& name) const {
+  auto it = checkpoints_.find(name);
+  return it == checkpoints_.end() ? 0 : it->second;
+}
+
+Status StoreState::replay(const RecordHeader& header, std::string_view payload,
+                          std::uint64_t offset, const std::string& path) {
+  const auto type = static_cast<RecordType>(header.type);
+  auto malformed = [&](const std::string& why) {
+    return Status::failed("event log " + path + ": the " + to_string(type) + " record at byte " +
+                          std::to_string(offset) + " has a valid checksum but cannot be used (" +
+                          why + "); it was written by another herald build or the log is damaged");
+  };
+  switch (type) {
+    case RecordType::kEventBatch: {
+      DecodedBatch batch;
+      std::string error = decode_event_batch(payload, header.placement, batch);
+      if (!error.empty()) return malformed(error);
+      const RecordedEvent& first = batch.events.front();
+      if (first.position != last_position() + 1) {
+        return malformed("it starts at position " + std::to_string(first.position) +
+                         " where position " + std::to_string(last_position() + 1) +
+                         " was expected");
+      }
+      const std::string stream_key = batch.stream.key();
+      if (first.version != version(stream_key) + 1) {
+        return malformed("stream " + stream_key + " continues at version " +
+                         std::to_string(first.version) + " where version " +
+                         std::to_string(version(stream_key) + 1) + " was expected");
+      }
+      std::vector<std::shared_ptr<RecordedEvent>> events;
+      events.reserve(batch.events.size());
+      for (RecordedEvent& e : batch.events) {
+        events.push_back(std::make_shared<RecordedEvent>(std::move(e)));
+      }
+      const Position first_position = events.front()->position;
+      std::vector<Position> held;
+      if (claim_ids(events, first_position, held) > 0) {
+        release_ids(events, first_position);
+        return malformed("event id " + at(held.front())->id + " is stored twice");
+      }
+      last_timestamp_ = std::max(last_timestamp_, events.front()->timestamp);
+      add(stream_key, events);
+      // Keys that expired meanwhile are not brought back.
+      TimestampUs now = now_us();
+      if (!batch.idempotency_key.empty() && !expired(batch.idempotency_expires_at, now)) {
+        remember_key(std::move(batch.idempotency_key),
+                     KeyEntry{std::move(batch.idempotency_fingerprint), batch.stream,
+                              batch.idempotency_expires_at, events.front()->position,
+                              events.size()},
+                     now);
+      }
+      return Status::ok();
+    }
+    case RecordType::kSnapshot: {
+      Snapshot snapshot;
+      std::string error = decode_snapshot(payload, snapshot);
+      if (!error.empty()) return malformed(error);
+      const std::string key = snapshot.stream.key();
+      auto accepted = accepted_snapshot_version(key);
+      if (!accepted || snapshot.version >= *accepted) accept_snapshot(key, snapshot.version);
+      make_snapshot_durable(std::move(snapshot));
+      return Status::ok();
+    }
+    case RecordType::kCheckpoint: {
+      std::string name;
+      Position position = 0;
+      std::string error = decode_checkpoint(payload, name, position);
+      if (!error.empty()) return malformed(error);
+      set_checkpoint(name, position);  // the last one in the file wins
+      return Status::ok();
+    }
+  }
+  return malformed("unknown record type");
+}
+
+}  // namespace herald::plugins::memory

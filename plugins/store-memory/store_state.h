@@ -1,0 +1,124 @@
+// StoreState: what the memory store knows — the global log, its indexes,
+// snapshots, checkpoints and idempotency keys — and the rules that change
+// it: placing an append, replaying a log record, answering reads.
+//
+// Not thread-safe by itself: MemoryStore guards it with one mutex. Replay
+// (open(), main thread) and the sequencer (the log writer's thread) change
+// it; readers read it. It holds every accepted event, durable or not; reads
+// take a `head` (the durable position) and never go past it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "herald/status.h"
+#include "herald/store.h"
+#include "log_format.h"
+
+namespace herald::plugins::memory {
+
+using EventPtr = std::shared_ptr<const RecordedEvent>;
+
+class StoreState {
+ public:
+  struct KeyEntry {
+    std::string fingerprint;
+    StreamId stream;
+    TimestampUs expires_at = 0;  // 0: never
+    Position first = 0;          // an append's events have consecutive positions
+    std::size_t count = 0;
+  };
+
+  // --- The log and its indexes -------------------------------------------------
+  Position last_position() const { return log_.size(); }
+  const EventPtr& at(Position p) const { return log_[p - 1]; }
+  std::size_t stream_count() const { return streams_.size(); }
+
+  // The stream's version counting every accepted event (kNoVersion if none).
+  Version version(const std::string& stream_key) const;
+  // The same, counting only events at or before `head`.
+  Version version(const std::string& stream_key, Position head) const;
+  // Adds the events of one append, versions, positions and timestamps set
+  // and ids claimed: positions follow last_position(), versions follow
+  // version(stream).
+  void add(const std::string& stream_key, const std::vector<std::shared_ptr<RecordedEvent>>& events);
+
+  // Timestamps for new events: now, but never before an earlier one.
+  TimestampUs next_timestamp(TimestampUs now);
+
+  // --- Reads (never past `head`) ---------------------------------------------
+  void read_stream(const std::string& stream_key, Version from, std::size_t limit, Position head,
+                   std::vector<EventPtr>& out) const;
+  // Returns next_after: the last event returned when `limit` stopped the
+  // read, else max(after, head).
+  Position read_all(Position after, std::size_t limit, const EventFilter& filter, Position head,
+                    std::vector<EventPtr>& out) const;
+
+  // --- Idempotency keys -----------------------------------------------------
+  // The key's entry if held and not expired at `now`.
+  const KeyEntry* find_key(const std::string& key, TimestampUs now);
+  void remember_key(std::string key, KeyEntry entry, TimestampUs now);
+  std::size_t key_count() const { return keys_.size(); }
+
+  // --- Snapshots and checkpoints ---------------------------------------------
+  // A snapshot is "accepted" when the sequencer lets it into the log and
+  // "durable" once it is on disk; only durable ones are loaded.
+  std::optional<Version> accepted_snapshot_version(const std::string& stream_key) const;
+  void accept_snapshot(const std::string& stream_key, Version version);
+  void make_snapshot_durable(Snapshot snapshot);  // unless a newer one already is
+  std::optional<Snapshot> snapshot(const std::string& stream_key) const;
+  std::size_t snapshot_count() const { return snapshots_.size(); }
+
+  void set_checkpoint(const std::string& name, Position position) { checkpoints_[name] = position; }
+  Position checkpoint(const std::string& name) const;
+  std::size_t checkpoint_count() const { return checkpoints_.size(); }
+
+  // --- Replay -----------------------------------------------------------------
+  // Applies one intact record read back from the log at `offset`. A record
+  // that does not decode, or does not continue the log (a position or
+  // version out of line), fails with a message naming `path` and the offset.
+  Status replay(const RecordHeader& header, std::string_view payload, std::uint64_t offset,
+                const std::string& path);
+
+  // Event ids. claim_ids() reserves the id of each event for its position
+  // (first + index) unless already held, in one hash probe each, and returns
+  // how many were held, with their positions in `held`. When any was held,
+  // or the append is refused later, release_ids() undoes the claims.
+  std::size_t claim_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events, Position first,
+                        std::vector<Position>& held);
+  void release_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events, Position first);
+
+ private:
+  struct StreamState {
+    std::vector<Position> positions;  // positions[v] holds version v
+  };
+  struct SnapshotSlot {
+    std::optional<Version> accepted;
+    std::optional<Snapshot> durable;
+  };
+
+  void expire_keys(TimestampUs now);
+
+  std::deque<EventPtr> log_;  // log_[p - 1] holds position p
+  std::unordered_map<std::string, StreamState> streams_;
+  std::unordered_map<std::string, std::vector<Position>> by_event_type_;
+  std::unordered_map<std::string, std::vector<Position>> by_stream_type_;
+  // Views into the ids of events log_ holds for good.
+  std::unordered_map<std::string_view, Position> by_event_id_;
+  std::unordered_map<std::string, KeyEntry> keys_;
+  using Expiry = std::pair<TimestampUs, std::string>;
+  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> key_expiry_;
+  std::unordered_map<std::string, SnapshotSlot> snapshots_;
+  std::unordered_map<std::string, Position> checkpoints_;
+  TimestampUs last_timestamp_ = 0;
+};
+
+}  // namespace herald::plugins::memory
