@@ -19,6 +19,7 @@
 #include <iostream>
 #include <optional>
 
+#include "core/config_reference.h"
 #include "core/logging.h"
 #include "core/runtime.h"
 #include "http/http_api.h"
@@ -39,6 +40,7 @@ commands:
   check                    check the config and every plugin's options, then exit
   plugins                  list the plugins found in the plugin folders
   plugins describe NAME    show a plugin's options, defaults and descriptions
+  docs                     print the configuration reference (Markdown) from the schemas
   rebuild NAME             rebuild projection NAME in the gateway running on this
                            config's listen address, showing progress until it is live
   version                  print the version
@@ -170,6 +172,18 @@ std::pair<int, Json> call(const HttpConfig& http, const std::string& method, con
   return {res.getStatus(), Json::parse(ss.str(), nullptr, false)};
 }
 
+int docs(const Args& args) {
+  setup_logging("warn", "text");
+  std::vector<std::string> configured;
+  if (args.config) configured = load_config(args).plugin_dirs;
+  PluginLoader loader(PluginLoader::search_path(configured));
+  auto found = loader.discover();
+  std::vector<const PluginDescriptor*> descriptors;
+  for (const auto& p : found) descriptors.push_back(p->descriptor);
+  std::cout << config_reference_markdown(gateway_schema(), descriptors);
+  return 0;
+}
+
 // Asks the running gateway to rebuild; in-memory read models live in that
 // process, so the rebuild has to happen there.
 int rebuild(const Args& args) {
@@ -231,6 +245,7 @@ int main(int argc, char** argv) {
     if (args.command == "check") return check(args);
     if (args.command == "plugins") return plugins(args);
     if (args.command == "rebuild") return rebuild(args);
+    if (args.command == "docs") return docs(args);
     std::cerr << "herald: unknown command '" << args.command << "'\n" << kUsage;
     return 2;
   } catch (const ConfigErrors& e) {

@@ -20,6 +20,11 @@ std::string type_name(const OptionSpec& o) {
   }
 }
 
+std::string number(double v) {
+  if (v == static_cast<double>(static_cast<long long>(v))) return std::to_string(static_cast<long long>(v));
+  return Json(v).dump();
+}
+
 std::string escape(std::string s) {
   std::string out;
   for (char c : s) {
@@ -35,8 +40,8 @@ void rows(std::ostringstream& out, const ConfigSchema& schema, const std::string
     const std::string key = prefix + o.key;
     std::string def = o.required ? "required" : (o.default_value.is_null() ? "" : "`" + o.default_value.dump() + "`");
     std::string range;
-    if (o.minimum) range += " min " + Json(*o.minimum).dump();
-    if (o.maximum) range += " max " + Json(*o.maximum).dump();
+    if (o.minimum) range += " ≥ " + number(*o.minimum);
+    if (o.maximum && *o.maximum < 2147483647.0) range += " ≤ " + number(*o.maximum);
     out << "| `" << key << "` | " << type_name(o) << range << " | " << escape(def) << " | "
         << escape(o.description) << " |\n";
     if (o.type == OptionType::kObject) rows(out, o.fields, key + ".");
