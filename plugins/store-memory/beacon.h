@@ -8,7 +8,8 @@
 // only, as herald is.
 //
 // Any thread may call anything. The usual loop:
-//   for (;;) { auto seen = beacon.generation(); if (condition()) break; beacon.wait(seen, deadline); }
+//   for (;;) { auto seen = beacon.generation(); if (condition()) break; beacon.wait(seen,
+//   deadline); }
 #pragma once
 
 #include <atomic>

@@ -27,7 +27,7 @@ constexpr Tables kTables = make_tables();
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const unsigned char* p,
-                                                              std::size_t size, std::uint32_t crc) {
+                                                             std::size_t size, std::uint32_t crc) {
   std::uint64_t c = ~crc;
   while (size >= 8) {
     std::uint64_t word;

@@ -54,7 +54,9 @@ class Mapping {
 
 }  // namespace
 
-LogFile::~LogFile() { close(); }
+LogFile::~LogFile() {
+  close();
+}
 
 Status LogFile::io_error(const char* what, int err) const {
   return Status::failed(std::string(what) + " event log " + path_ + ": " + std::strerror(err));
@@ -95,9 +97,9 @@ Status LogFile::open(const std::string& path, spdlog::logger& logger, const Reco
     bool ours = all_zero(head, size_) || std::memcmp(head, expected.data(), size_) == 0;
     if (!ours) {
       close();
-      return Status::failed("event log " + path + " is not a herald event log (it has " +
-                            std::to_string(st.st_size) +
-                            " bytes that are not a log header); move it away or choose another path");
+      return Status::failed(
+          "event log " + path + " is not a herald event log (it has " + std::to_string(st.st_size) +
+          " bytes that are not a log header); move it away or choose another path");
     }
     status = create_header(logger, size_ > 0);
   } else {
@@ -170,7 +172,8 @@ Status LogFile::replay(spdlog::logger& logger, const RecordFn& on_record) {
     }
     const std::uint64_t end = offset + kRecordHeaderSize + header.length;
     if (end > size) {
-      torn = "a record of " + std::to_string(header.length) + " bytes runs past the end of the file";
+      torn =
+          "a record of " + std::to_string(header.length) + " bytes runs past the end of the file";
       break;
     }
     std::string_view payload(reinterpret_cast<const char*>(at + kRecordHeaderSize), header.length);
@@ -196,7 +199,9 @@ Status LogFile::replay(spdlog::logger& logger, const RecordFn& on_record) {
         "event log {}: torn tail at byte {}: {}. This is a write that had not finished when herald "
         "last stopped; truncating the file from {} to {} bytes",
         path_, offset, torn, size, offset);
-    if (::ftruncate(fd_, static_cast<off_t>(offset)) != 0) return io_error("cannot truncate", errno);
+    if (::ftruncate(fd_, static_cast<off_t>(offset)) != 0) {
+      return io_error("cannot truncate", errno);
+    }
     if (::fdatasync(fd_) != 0) return io_error("cannot sync", errno);
   }
   size_ = offset;

@@ -7,7 +7,9 @@
 namespace herald::plugins::memory {
 namespace {
 
-void put_u32(std::string& out, std::uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }
+void put_u32(std::string& out, std::uint32_t v) {
+  out.append(reinterpret_cast<const char*>(&v), 4);
+}
 
 void put_varint(std::string& out, std::uint64_t v) {
   char buf[10];
@@ -49,7 +51,6 @@ class Reader {
  public:
   explicit Reader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
 
-
   bool varint(std::uint64_t& v) {
     v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -78,7 +79,9 @@ class Reader {
   bool string(std::string& s) {
     std::uint64_t n;
     if (!varint(n)) return false;
-    if (n > static_cast<std::uint64_t>(end_ - p_)) return fail("string runs past the end of the record");
+    if (n > static_cast<std::uint64_t>(end_ - p_)) {
+      return fail("string runs past the end of the record");
+    }
     s.assign(p_, n);
     p_ += n;
     return true;
@@ -87,7 +90,9 @@ class Reader {
   bool json(Json& j, bool empty_is_object = false) {
     std::uint32_t n;
     if (!fixed(&n, 4)) return false;
-    if (n > static_cast<std::uint64_t>(end_ - p_)) return fail("JSON runs past the end of the record");
+    if (n > static_cast<std::uint64_t>(end_ - p_)) {
+      return fail("JSON runs past the end of the record");
+    }
     if (n == 0 && empty_is_object) {
       j = Json::object();
       return true;
@@ -109,7 +114,9 @@ class Reader {
 
  private:
   bool fixed(void* v, std::size_t n) {
-    if (static_cast<std::size_t>(end_ - p_) < n) return fail("record shorter than its fixed fields");
+    if (static_cast<std::size_t>(end_ - p_) < n) {
+      return fail("record shorter than its fixed fields");
+    }
     std::memcpy(v, p_, n);
     p_ += n;
     return true;
@@ -137,7 +144,9 @@ const char* to_string(RecordType type) {
   return "unknown";
 }
 
-bool is_known(std::uint8_t type) { return type >= 1 && type <= 3; }
+bool is_known(std::uint8_t type) {
+  return type >= 1 && type <= 3;
+}
 
 std::string encode_file_header() {
   std::string out(kFileMagic, sizeof kFileMagic);

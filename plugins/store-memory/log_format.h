@@ -3,8 +3,8 @@
 //
 // File layout (all integers little-endian):
 //
-//   file header, 16 bytes:  magic "HRLDLOG\0" | u32 format version | u32 crc32c of the 12 bytes before
-//   then records, each a 40-byte header and a payload:
+//   file header, 16 bytes:  magic "HRLDLOG\0" | u32 format version | u32 crc32c of the 12 bytes
+//   before then records, each a 40-byte header and a payload:
 //     u32 payload length | u8 type | 3 zero bytes
 //     | u64 first position | i64 first version | i64 timestamp      (the Placement; 0 if no events)
 //     | u32 crc32c of the payload | u32 crc32c of the 36 header bytes before

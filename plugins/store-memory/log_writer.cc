@@ -25,8 +25,8 @@ const char* to_string(FsyncMode mode) {
   return "?";
 }
 
-LogWriter::LogWriter(LogFile* file, FsyncMode mode, Position durable_position,
-                     Sequencer& sequencer, std::shared_ptr<spdlog::logger> logger)
+LogWriter::LogWriter(LogFile* file, FsyncMode mode, Position durable_position, Sequencer& sequencer,
+                     std::shared_ptr<spdlog::logger> logger)
     : file_(file),
       mode_(mode),
       sequencer_(sequencer),
@@ -35,7 +35,9 @@ LogWriter::LogWriter(LogFile* file, FsyncMode mode, Position durable_position,
   if (file_ != nullptr) thread_ = std::thread([this] { run(); });
 }
 
-LogWriter::~LogWriter() { stop(); }
+LogWriter::~LogWriter() {
+  stop();
+}
 
 void LogWriter::submit(JobPtr job) {
   if (file_ == nullptr) {
@@ -96,8 +98,7 @@ Status LogWriter::health() const {
 }
 
 WriterStats LogWriter::stats() const {
-  return WriterStats{records_.load(), batches_.load(), syncs_.load(), bytes_.load(),
-                     io_ns_.load()};
+  return WriterStats{records_.load(), batches_.load(), syncs_.load(), bytes_.load(), io_ns_.load()};
 }
 
 void LogWriter::stop() {
@@ -230,8 +231,8 @@ void LogWriter::publish(Position position) {
 }
 
 void LogWriter::fail(const Status& status) {
-  std::string message = "event store failed and refuses writes until herald is restarted: " +
-                        status.message();
+  std::string message =
+      "event store failed and refuses writes until herald is restarted: " + status.message();
   logger_->error("{}", message);
   {
     std::lock_guard lock(failure_mu_);

@@ -82,7 +82,7 @@ struct MemoryStore::AppendJob : Job {
   // positions and timestamp before anyone else can see them.
   std::vector<std::shared_ptr<RecordedEvent>> events;
 
-  Status answer;                      // conflict or failed; ok otherwise
+  Status answer;  // conflict or failed; ok otherwise
   Version current_version = kNoVersion;
   bool duplicate = false;
   std::vector<EventPtr> first_events;  // on duplicate: the first append's events
@@ -105,7 +105,9 @@ MemoryStore::MemoryStore(MemoryStoreOptions options, std::shared_ptr<spdlog::log
       logger_(logger ? std::move(logger) : spdlog::default_logger()),
       persistent_(!options_.path.empty()) {}
 
-MemoryStore::~MemoryStore() { close(); }
+MemoryStore::~MemoryStore() {
+  close();
+}
 
 Status MemoryStore::usable() const {
   switch (state_.load(std::memory_order_acquire)) {
@@ -121,7 +123,9 @@ Status MemoryStore::usable() const {
 Status MemoryStore::open() {
   std::lock_guard lifecycle(lifecycle_mu_);
   if (state_ == State::kOpen) return Status::ok();
-  if (state_ == State::kClosed) return Status::failed("the memory store was closed; make a new one");
+  if (state_ == State::kClosed) {
+    return Status::failed("the memory store was closed; make a new one");
+  }
 
   if (!persistent_) {
     writer_ = std::make_unique<LogWriter>(nullptr, options_.fsync, 0,
@@ -147,14 +151,14 @@ Status MemoryStore::open() {
   Status status;
   {
     std::lock_guard lock(mu_);
-    status = file_.open(options_.path, *logger_,
-                        [this](const RecordHeader& header, std::string_view payload,
-                               std::uint64_t offset) {
-                          ++replayed_records_;
-                          Status s = data_.replay(header, payload, offset, options_.path);
-                          replay_progress(offset, false);
-                          return s;
-                        });
+    status = file_.open(
+        options_.path, *logger_,
+        [this](const RecordHeader& header, std::string_view payload, std::uint64_t offset) {
+          ++replayed_records_;
+          Status s = data_.replay(header, payload, offset, options_.path);
+          replay_progress(offset, false);
+          return s;
+        });
     if (!status.is_ok()) {
       data_ = StoreState();  // a later open() starts clean
       replayed_records_ = 0;
@@ -165,8 +169,7 @@ Status MemoryStore::open() {
       std::chrono::steady_clock::now() - started);
 
   writer_ = std::make_unique<LogWriter>(&file_, options_.fsync, data_.last_position(),
-                                        static_cast<Sequencer&>(*this),
-                                        logger_);
+                                        static_cast<Sequencer&>(*this), logger_);
   state_ = State::kOpen;
   logger_->info(
       "event log {}: {} events in {} streams, {} snapshots, {} checkpoints, {} idempotency keys; "
@@ -201,7 +204,9 @@ Status MemoryStore::health() {
   return writer_->health();
 }
 
-WriterStats MemoryStore::writer_stats() const { return writer_ ? writer_->stats() : WriterStats{}; }
+WriterStats MemoryStore::writer_stats() const {
+  return writer_ ? writer_->stats() : WriterStats{};
+}
 
 Status MemoryStore::run(const JobPtr& job) {
   if (writer_->failed()) return Status::retry(writer_->health().message());
@@ -217,9 +222,7 @@ void MemoryStore::sequence(const std::vector<JobPtr>& batch) {
   const TimestampUs now = now_us();
   for (const JobPtr& job : batch) {
     switch (job->type) {
-      case RecordType::kEventBatch:
-        sequence_append(static_cast<AppendJob&>(*job), now);
-        break;
+      case RecordType::kEventBatch: sequence_append(static_cast<AppendJob&>(*job), now); break;
       case RecordType::kSnapshot: {
         auto& j = static_cast<SnapshotJob&>(*job);
         const std::string key = j.snapshot.stream.key();
@@ -229,9 +232,7 @@ void MemoryStore::sequence(const std::vector<JobPtr>& batch) {
         if (j.write) data_.accept_snapshot(key, j.snapshot.version);
         break;
       }
-      case RecordType::kCheckpoint:
-        job->write = true;
-        break;
+      case RecordType::kCheckpoint: job->write = true; break;
     }
   }
 }
@@ -268,11 +269,11 @@ void MemoryStore::sequence_append(AppendJob& job, TimestampUs now) {
       return;
     }
     const EventPtr& known = data_.at(held.front());
-    job.answer = Status::failed(
-        std::to_string(held.size()) + " of the append's " + std::to_string(job.events.size()) +
-        " event ids are already stored (" + known->id + " at position " +
-        std::to_string(known->position) +
-        "); an append must be all new events or an exact retry of an earlier one");
+    job.answer =
+        Status::failed(std::to_string(held.size()) + " of the append's " +
+                       std::to_string(job.events.size()) + " event ids are already stored (" +
+                       known->id + " at position " + std::to_string(known->position) +
+                       "); an append must be all new events or an exact retry of an earlier one");
     return;
   }
 
@@ -355,18 +356,18 @@ AppendResult MemoryStore::append(const AppendRequest& request) {
   for (const NewEvent& e : request.events) {
     // Built member by member: default-constructing first would allocate
     // two empty JSON objects only to throw them away.
-    job->events.push_back(std::make_shared<RecordedEvent>(
-        e.id, request.stream, e.type, e.schema_version, Version{0}, Position{0}, TimestampUs{0},
-        e.data, e.metadata));
+    job->events.push_back(std::make_shared<RecordedEvent>(e.id, request.stream, e.type,
+                                                          e.schema_version, Version{0}, Position{0},
+                                                          TimestampUs{0}, e.data, e.metadata));
   }
   if (persistent_) {
     job->payload = encode_event_batch(request);
     job->payload_crc = crc32c(job->payload.data(), job->payload.size());
     if (job->payload.size() + kRecordHeaderSize > options_.max_record_bytes) {
-      return failed_append(Status::failed(
-          "the append's " + std::to_string(request.events.size()) + " events take " +
-          std::to_string(job->payload.size()) + " bytes encoded, more than max_record_bytes (" +
-          std::to_string(options_.max_record_bytes) + ")"));
+      return failed_append(Status::failed("the append's " + std::to_string(request.events.size()) +
+                                          " events take " + std::to_string(job->payload.size()) +
+                                          " bytes encoded, more than max_record_bytes (" +
+                                          std::to_string(options_.max_record_bytes) + ")"));
     }
   }
 

@@ -45,7 +45,8 @@ MemoryStoreOptions options_from_config(const Json& config) {
     throw ConfigError("fsync", "fsync must be always, batch or never, not '" + fsync + "'");
   }
   o.max_record_bytes = config.value("max_record_bytes", o.max_record_bytes);
-  o.sync_timeout = std::chrono::milliseconds(config.value("sync_timeout_ms", o.sync_timeout.count()));
+  o.sync_timeout =
+      std::chrono::milliseconds(config.value("sync_timeout_ms", o.sync_timeout.count()));
   return o;
 }
 

@@ -5,7 +5,9 @@
 namespace herald::plugins::memory {
 namespace {
 
-bool expired(TimestampUs expires_at, TimestampUs now) { return expires_at != 0 && expires_at <= now; }
+bool expired(TimestampUs expires_at, TimestampUs now) {
+  return expires_at != 0 && expires_at <= now;
+}
 
 }  // namespace
 
@@ -19,7 +21,9 @@ Version StoreState::version(const std::string& stream_key, Position head) const 
   if (it == streams_.end()) return kNoVersion;
   const auto& positions = it->second.positions;
   // Usually every event is durable; otherwise count those that are.
-  if (positions.empty() || positions.back() <= head) return static_cast<Version>(positions.size()) - 1;
+  if (positions.empty() || positions.back() <= head) {
+    return static_cast<Version>(positions.size()) - 1;
+  }
   return static_cast<Version>(std::upper_bound(positions.begin(), positions.end(), head) -
                               positions.begin()) -
          1;
@@ -156,7 +160,9 @@ void StoreState::accept_snapshot(const std::string& stream_key, Version version)
 
 void StoreState::make_snapshot_durable(Snapshot snapshot) {
   SnapshotSlot& slot = snapshots_[snapshot.stream.key()];
-  if (!slot.durable || slot.durable->version <= snapshot.version) slot.durable = std::move(snapshot);
+  if (!slot.durable || slot.durable->version <= snapshot.version) {
+    slot.durable = std::move(snapshot);
+  }
 }
 
 std::optional<Snapshot> StoreState::snapshot(const std::string& stream_key) const {
@@ -210,11 +216,11 @@ Status StoreState::replay(const RecordHeader& header, std::string_view payload,
       // Keys that expired meanwhile are not brought back.
       TimestampUs now = now_us();
       if (!batch.idempotency_key.empty() && !expired(batch.idempotency_expires_at, now)) {
-        remember_key(std::move(batch.idempotency_key),
-                     KeyEntry{std::move(batch.idempotency_fingerprint), batch.stream,
-                              batch.idempotency_expires_at, events.front()->position,
-                              events.size()},
-                     now);
+        remember_key(
+            std::move(batch.idempotency_key),
+            KeyEntry{std::move(batch.idempotency_fingerprint), batch.stream,
+                     batch.idempotency_expires_at, events.front()->position, events.size()},
+            now);
       }
       return Status::ok();
     }

@@ -49,7 +49,8 @@ class StoreState {
   // Adds the events of one append, versions, positions and timestamps set
   // and ids claimed: positions follow last_position(), versions follow
   // version(stream).
-  void add(const std::string& stream_key, const std::vector<std::shared_ptr<RecordedEvent>>& events);
+  void add(const std::string& stream_key,
+           const std::vector<std::shared_ptr<RecordedEvent>>& events);
 
   // Timestamps for new events: now, but never before an earlier one.
   TimestampUs next_timestamp(TimestampUs now);

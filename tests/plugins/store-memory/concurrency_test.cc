@@ -40,7 +40,8 @@ TEST(MemoryStoreConcurrencyTest, SixteenWritersOnOneStreamGetEachVersionExactlyO
       Version expected = *store->stream_version(user("hot"));
       for (;;) {
         if (expected + 1 >= kTarget) return;
-        auto r = store->append(request(user("hot"), ExpectedVersion::exact(expected), {event("Inc")}));
+        auto r =
+            store->append(request(user("hot"), ExpectedVersion::exact(expected), {event("Inc")}));
         if (r.status.is_ok()) {
           std::lock_guard lock(mu);
           won.push_back(r.events[0].version);
@@ -78,7 +79,8 @@ TEST(MemoryStoreConcurrencyTest, WritersOnTheirOwnStreamsShareSyncsAndSurviveARe
       threads.emplace_back([&, t] {
         for (int i = 0; i < kAppends; ++i) {
           StreamId s = user("t" + std::to_string(t) + "-" + std::to_string(i % 3));
-          auto r = store->append(request(s, ExpectedVersion::exact(2 * (i / 3) - 1), {event("A"), event("B")}));
+          auto r = store->append(
+              request(s, ExpectedVersion::exact(2 * (i / 3) - 1), {event("A"), event("B")}));
           ASSERT_TRUE(r.status.is_ok()) << r.status.message();
         }
       });

@@ -143,7 +143,9 @@ TEST(MemoryStoreLogFormatTest, RecordHeaderChecksumCatchesEveryFlippedBit) {
 TEST(MemoryStoreLogFormatTest, FileHeaderIsCheckedForMagicAndVersion) {
   std::string header = encode_file_header();
   ASSERT_EQ(header.size(), kFileHeaderSize);
-  auto bytes = [](const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); };
+  auto bytes = [](const std::string& s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
+  };
   EXPECT_EQ(check_file_header(bytes(header)), "");
   std::string other = header;
   other[0] = 'X';

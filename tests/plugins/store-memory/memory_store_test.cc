@@ -12,10 +12,10 @@ namespace {
 using namespace std::chrono_literals;
 using testing::CapturedLog;
 using testing::event;
+using ::testing::HasSubstr;
 using testing::request;
 using testing::TempDir;
 using testing::user;
-using ::testing::HasSubstr;
 
 class MemoryStoreTest : public ::testing::Test {
  protected:
@@ -24,7 +24,8 @@ class MemoryStoreTest : public ::testing::Test {
   AppendResult append(const StreamId& s, ExpectedVersion e, std::vector<NewEvent> events) {
     return store_->append(request(s, e, std::move(events)));
   }
-  AppendResult append_one(const StreamId& s, ExpectedVersion e, const std::string& type = "UserCreated") {
+  AppendResult append_one(const StreamId& s, ExpectedVersion e,
+                          const std::string& type = "UserCreated") {
     return append(s, e, {event(type)});
   }
 
@@ -103,8 +104,8 @@ TEST_F(MemoryStoreTest, MultiEventAppendIsAllOrNothing) {
 
 TEST_F(MemoryStoreTest, VersionsPerStreamAndPositionsAreGapFree) {
   for (int i = 0; i < 30; ++i) {
-    auto r = append(user("u" + std::to_string(i % 4)), ExpectedVersion::any(),
-                    {event("A"), event("B")});
+    auto r =
+        append(user("u" + std::to_string(i % 4)), ExpectedVersion::any(), {event("A"), event("B")});
     ASSERT_TRUE(r.status.is_ok());
   }
   auto events = testing::all_events(*store_);
@@ -123,7 +124,8 @@ TEST_F(MemoryStoreTest, VersionsPerStreamAndPositionsAreGapFree) {
 
 TEST_F(MemoryStoreTest, ReadStreamHonoursFromAndLimit) {
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(append_one(user("a"), ExpectedVersion::any(), "E" + std::to_string(i)).status.is_ok());
+    ASSERT_TRUE(
+        append_one(user("a"), ExpectedVersion::any(), "E" + std::to_string(i)).status.is_ok());
     ASSERT_TRUE(append_one(user("b"), ExpectedVersion::any()).status.is_ok());
   }
   auto slice = store_->read_stream(user("a"), 1, 3);
@@ -141,10 +143,11 @@ TEST_F(MemoryStoreTest, ReadStreamHonoursFromAndLimit) {
 
 TEST_F(MemoryStoreTest, ReadAllFiltersByEventTypeAndStreamType) {
   StreamId order{"Order", "o1"};
-  ASSERT_TRUE(append(user("u1"), ExpectedVersion::any(), {event("Created"), event("Renamed")}).status.is_ok());  // 1, 2
+  ASSERT_TRUE(append(user("u1"), ExpectedVersion::any(), {event("Created"), event("Renamed")})
+                  .status.is_ok());                                                       // 1, 2
   ASSERT_TRUE(append(order, ExpectedVersion::any(), {event("Created")}).status.is_ok());  // 3
   ASSERT_TRUE(append(user("u2"), ExpectedVersion::any(), {event("Created")}).status.is_ok());  // 4
-  ASSERT_TRUE(append(order, ExpectedVersion::any(), {event("Shipped")}).status.is_ok());  // 5
+  ASSERT_TRUE(append(order, ExpectedVersion::any(), {event("Shipped")}).status.is_ok());       // 5
   ASSERT_TRUE(append(user("u1"), ExpectedVersion::any(), {event("Renamed")}).status.is_ok());  // 6
 
   auto positions = [](const ReadSlice& s) {
@@ -348,7 +351,8 @@ TEST_F(MemoryStoreTest, RecordsLargerThanTheLimitFail) {
                                  {event("Big", Json{{"blob", std::string(5000, 'x')}})}));
   EXPECT_EQ(r.status.code(), StatusCode::kFailed);
   EXPECT_THAT(r.status.message(), HasSubstr("max_record_bytes"));
-  EXPECT_TRUE(small->append(request(user("u1"), ExpectedVersion::any(), {event("Small")})).status.is_ok());
+  EXPECT_TRUE(
+      small->append(request(user("u1"), ExpectedVersion::any(), {event("Small")})).status.is_ok());
 }
 
 TEST_F(MemoryStoreTest, WaitForEventsWakesUpOnAnAppend) {
@@ -394,9 +398,11 @@ TEST_F(MemoryStoreTest, SecondStoreOnTheSameFileIsRefused) {
 
 TEST(MemoryStoreMemoryOnlyTest, EmptyPathKeepsEverythingInMemory) {
   auto store = testing::open_store(testing::options(""));
-  ASSERT_TRUE(store->append(request(user("u1"), ExpectedVersion::no_stream(), {event("A")})).status.is_ok());
-  EXPECT_EQ(store->append(request(user("u1"), ExpectedVersion::no_stream(), {event("A")})).status.code(),
-            StatusCode::kConflict);
+  ASSERT_TRUE(store->append(request(user("u1"), ExpectedVersion::no_stream(), {event("A")}))
+                  .status.is_ok());
+  EXPECT_EQ(
+      store->append(request(user("u1"), ExpectedVersion::no_stream(), {event("A")})).status.code(),
+      StatusCode::kConflict);
   Snapshot s;
   s.stream = user("u1");
   s.version = 0;
@@ -439,7 +445,8 @@ TEST_P(MemoryStoreFsyncModeTest, AppendsAreReadableAndSurviveAReopen) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, MemoryStoreFsyncModeTest,
-                         ::testing::Values(FsyncMode::kAlways, FsyncMode::kBatch, FsyncMode::kNever),
+                         ::testing::Values(FsyncMode::kAlways, FsyncMode::kBatch,
+                                           FsyncMode::kNever),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 }  // namespace

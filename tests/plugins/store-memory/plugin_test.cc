@@ -13,8 +13,8 @@
 namespace herald::plugins::memory {
 namespace {
 
-using testing::TempDir;
 using ::testing::HasSubstr;
+using testing::TempDir;
 
 const OptionSpec* find_option(const ConfigSchema& schema, const std::string& key) {
   for (const auto& o : schema) {
@@ -79,8 +79,8 @@ TEST(MemoryStorePluginTest, ModuleExportsADescriptorWhoseFactoryMakesAStore) {
   context.config = with_defaults(d.schema, Json{{"path", dir.file("nested/events.log")}});
   auto store = d.make_store(context);  // null logger: spdlog's default
   ASSERT_TRUE(store->open().is_ok());
-  auto r = store->append(testing::request(testing::user("u1"), ExpectedVersion::no_stream(),
-                                          {testing::event("A")}));
+  auto r = store->append(
+      testing::request(testing::user("u1"), ExpectedVersion::no_stream(), {testing::event("A")}));
   EXPECT_TRUE(r.status.is_ok()) << r.status.message();
   store->close();
   store.reset();  // before the library goes

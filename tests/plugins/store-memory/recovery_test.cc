@@ -17,13 +17,15 @@ namespace {
 using namespace std::chrono_literals;
 using testing::CapturedLog;
 using testing::event;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::request;
 using testing::TempDir;
 using testing::user;
-using ::testing::HasSubstr;
-using ::testing::Not;
 
-std::uint64_t file_size(const std::string& path) { return std::filesystem::file_size(path); }
+std::uint64_t file_size(const std::string& path) {
+  return std::filesystem::file_size(path);
+}
 
 void truncate_to(const std::string& path, std::uint64_t size) {
   std::filesystem::resize_file(path, size);
@@ -76,8 +78,9 @@ TEST_F(MemoryStoreRecoveryTest, ReopenKeepsEventsSnapshotsCheckpointsAndKeys) {
     r.idempotency_fingerprint = "fp-1";
     r.idempotency_expires_at = now_us() + 3'600'000'000;
     ASSERT_TRUE(store->append(r).status.is_ok());
-    ASSERT_TRUE(store->append(request({"Order", "o1"}, ExpectedVersion::any(),
-                                      {event("Placed", Json{{"total", 9.5}})}))
+    ASSERT_TRUE(store
+                    ->append(request({"Order", "o1"}, ExpectedVersion::any(),
+                                     {event("Placed", Json{{"total", 9.5}})}))
                     .status.is_ok());
     Snapshot s;
     s.stream = user("u1");
@@ -213,7 +216,8 @@ TEST_F(MemoryStoreRecoveryTest, TornTailsOfEveryKindAreCutOff) {
     auto events = testing::all_events(*store);
     // Either both batches (junk after them) or only the first (last one torn).
     EXPECT_TRUE(events.size() == 4 || events.size() == 2) << events.size();
-    ASSERT_TRUE(store->append(request(user("late"), ExpectedVersion::any(), {event("A")})).status.is_ok());
+    ASSERT_TRUE(
+        store->append(request(user("late"), ExpectedVersion::any(), {event("A")})).status.is_ok());
     store->close();
     auto again = testing::open_store(options());
     EXPECT_EQ(testing::all_events(*again).size(), events.size() + 1);
@@ -275,7 +279,8 @@ TEST_F(MemoryStoreRecoveryTest, FileWithAPartialHeaderStartsEmpty) {
   auto store = testing::open_store(options(), log.logger());
   EXPECT_THAT(log.text(), HasSubstr("rewriting the header"));
   EXPECT_EQ(*store->head(), 0u);
-  ASSERT_TRUE(store->append(request(user("u1"), ExpectedVersion::any(), {event("A")})).status.is_ok());
+  ASSERT_TRUE(
+      store->append(request(user("u1"), ExpectedVersion::any(), {event("A")})).status.is_ok());
 }
 
 TEST_F(MemoryStoreRecoveryTest, WriteFailurePutsTheStoreInAFailedState) {

@@ -76,7 +76,8 @@ inline NewEvent event(std::string type, Json data = Json::object()) {
   return e;
 }
 
-inline AppendRequest request(StreamId stream, ExpectedVersion expected, std::vector<NewEvent> events) {
+inline AppendRequest request(StreamId stream, ExpectedVersion expected,
+                             std::vector<NewEvent> events) {
   AppendRequest r;
   r.stream = std::move(stream);
   r.expected = expected;
@@ -84,7 +85,9 @@ inline AppendRequest request(StreamId stream, ExpectedVersion expected, std::vec
   return r;
 }
 
-inline StreamId user(std::string id) { return {"User", std::move(id)}; }
+inline StreamId user(std::string id) {
+  return {"User", std::move(id)};
+}
 
 inline MemoryStoreOptions options(const std::string& path, FsyncMode fsync = FsyncMode::kBatch) {
   MemoryStoreOptions o;
