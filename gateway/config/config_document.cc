@@ -31,9 +31,10 @@ namespace {
 
 // yaml-cpp builds a cyclic node graph for a recursive alias (`&a [*a]`), and
 // aliases can multiply a small file into a huge tree ("billion laughs"). Both
-// are refused rather than followed until the stack or memory runs out.
-constexpr int kMaxDepth = 200;
-constexpr std::size_t kMaxNodes = 1'000'000;
+// are refused rather than followed until the stack or memory runs out. No
+// sane config nests 100 deep or holds 200,000 values.
+constexpr int kMaxDepth = 100;
+constexpr std::size_t kMaxNodes = 200'000;
 
 std::string escape_segment(const std::string& key) {
   std::string out;
@@ -193,18 +194,10 @@ class ConfigDocumentBuilder {
     doc_.values_[pointer] = where;
 
     if (depth > kMaxDepth) {
-      add_problem(where, pointer, "nested too deeply (a recursive alias?)");
+      add_problem(where, pointer, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
       return nullptr;
     }
-    if (++node_count_ > kMaxNodes) {
-      if (!too_large_reported_) {
-        add_problem(where, pointer,
-                    "the config expands to more than " + std::to_string(kMaxNodes) +
-                        " values (aliases repeated too often?)");
-        too_large_reported_ = true;
-      }
-      return nullptr;
-    }
+    if (over_budget(where, pointer)) return nullptr;
 
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -213,19 +206,52 @@ class ConfigDocumentBuilder {
       case YAML::NodeType::Scalar:
         return convert_scalar(node, pointer, where);
       case YAML::NodeType::Sequence: {
+        if (!enter(node, where, pointer)) return nullptr;
         Json array = Json::array();
         std::size_t index = 0;
-        for (const auto& item : node) {
+        for (auto item : node) {
           array.push_back(
               convert(item, pointer + "/" + std::to_string(index), std::nullopt, depth + 1));
           ++index;
         }
+        open_.pop_back();
         return array;
       }
-      case YAML::NodeType::Map:
-        return convert_map(node, pointer, depth);
+      case YAML::NodeType::Map: {
+        if (!enter(node, where, pointer)) return nullptr;
+        Json object = convert_map(node, pointer, depth);
+        open_.pop_back();
+        return object;
+      }
     }
     return nullptr;
+  }
+
+  // Counts one more value (or merged entry) against kMaxNodes.
+  bool over_budget(const SourceLocation& where, const std::string& pointer) {
+    if (++node_count_ <= kMaxNodes) return false;
+    if (!too_large_reported_) {
+      add_problem(where, pointer,
+                  "the config expands to more than " + std::to_string(kMaxNodes) +
+                      " values (aliases repeated too often?)");
+      too_large_reported_ = true;
+    }
+    return true;
+  }
+
+  bool is_open(const YAML::Node& node) const {
+    return std::any_of(open_.begin(), open_.end(), [&](const YAML::Node& n) { return n.is(node); });
+  }
+
+  // Marks a list or map as being converted; false (and a problem) when it is
+  // already, i.e. it contains itself through an alias.
+  bool enter(const YAML::Node& node, const SourceLocation& where, const std::string& pointer) {
+    if (is_open(node)) {
+      add_problem(where, pointer, "recursive alias: this value contains itself");
+      return false;
+    }
+    open_.push_back(node);
+    return true;
   }
 
   struct Entry {
@@ -247,12 +273,15 @@ class ConfigDocumentBuilder {
     std::vector<YAML::Node> merges;
     std::map<std::string, int> first_line;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies: yaml-cpp's iterator hands out a temporary pair, and Nodes are
+      // cheap handles.
+      YAML::Node key = it->first;
+      YAML::Node value = it->second;
       if (is_merge_key(key)) {
-        if (it->second.IsSequence()) {
-          for (const auto& m : it->second) merges.push_back(m);
+        if (value.IsSequence()) {
+          for (auto m : value) merges.push_back(m);
         } else {
-          merges.push_back(it->second);
+          merges.push_back(value);
         }
         continue;
       }
@@ -273,7 +302,7 @@ class ConfigDocumentBuilder {
         }
         continue;
       }
-      explicit_entries.push_back({text, key, it->second});
+      explicit_entries.push_back({text, key, value});
     }
     for (const auto& merged : merges) {
       if (!merged.IsMap()) {
@@ -283,13 +312,22 @@ class ConfigDocumentBuilder {
         }
         continue;
       }
+      if (is_open(merged)) {
+        if (report) {
+          add_problem(location(merged.Mark()), pointer, "recursive alias: a map merges itself");
+        }
+        continue;
+      }
       if (depth > kMaxDepth) continue;
       // Problems inside the merged map are reported where it is defined.
+      open_.push_back(merged);
       for (auto& entry : map_entries(merged, pointer, depth + 1, false)) {
+        if (over_budget(location(entry.key_node.Mark()), pointer)) break;
         if (first_line.emplace(entry.key, entry.key_node.Mark().line + 1).second) {
           explicit_entries.push_back(std::move(entry));
         }
       }
+      open_.pop_back();
     }
     return explicit_entries;
   }
@@ -331,6 +369,7 @@ class ConfigDocumentBuilder {
 
   ConfigDocument& doc_;
   std::vector<ConfigProblem> problems_;
+  std::vector<YAML::Node> open_;  // lists and maps being converted, outermost first
   std::size_t node_count_ = 0;
   bool too_large_reported_ = false;
 };

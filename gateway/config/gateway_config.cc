@@ -79,7 +79,8 @@ ConfigSchema limits_schema() {
                    "Seconds an Idempotency-Key is remembered; a command retried with the same key "
                    "within this time gets the first answer and appends nothing.")
           .def(86400)
-          .min(1),
+          .min(1)
+          .max(kIntMax),
       opt::integer("aggregate_cache_size",
                    "Aggregates whose state is kept in memory between commands (least recently used "
                    "are dropped first); 0 loads every aggregate from the store each time.")
@@ -144,7 +145,8 @@ ConfigSchema gateway_schema() {
                                              "Store a snapshot of the state every this many "
                                              "events, so loading replays fewer; 0 never does.")
                                     .def(0)
-                                    .min(0),
+                                    .min(0)
+                                    .max(kIntMax),
                                 config_option("aggregate"),
                             },
                             "One aggregate type."),

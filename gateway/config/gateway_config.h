@@ -17,7 +17,7 @@ namespace herald::gateway {
 // located: the plugin's config is at pointer + "/config".
 struct PluginSection {
   std::string plugin;
-  Json config = Json::object();
+  Json config = Json::object();  // as written in the file ({} when absent): no defaults yet
   std::string pointer;
 };
 
@@ -85,8 +85,11 @@ std::optional<ListenAddress> parse_listen(const std::string& text, std::string* 
 ConfigSchema gateway_schema();
 
 // Checks the document against gateway_schema() and the rules a schema cannot
-// say (listen is host:port, aggregate types and projection/transport names are
-// unique, ...). Throws ConfigErrors with every problem found.
+// say: listen is host:port with a port in 1-65535; aggregate types,
+// projection names and transport names match [A-Za-z][A-Za-z0-9_-]* and are
+// unique in their list; `plugin` is not empty; each `config` is a map. Throws
+// ConfigErrors with every problem found, in file order. On success the
+// returned `document` has the gateway's defaults filled in (not the plugins').
 GatewayConfig parse_gateway_config(ConfigDocument document);
 
 }  // namespace herald::gateway

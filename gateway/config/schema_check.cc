@@ -276,6 +276,10 @@ class SchemaChecker {
                        (expected == OptionType::kBool && unquoted.is_boolean());
       if (would_fit) hint = "remove the quotes";
     }
+    if (expected == OptionType::kString && value.is_structured()) {
+      // `listen: [::1]:8080` and `x: {a}` read as a list or map in YAML.
+      hint = "quote a value that starts with '[' or '{'";
+    }
     if (expected == OptionType::kList && !value.is_array() && !value.is_null()) {
       hint = "a list is written [a, b] or as lines starting with '- '";
     }

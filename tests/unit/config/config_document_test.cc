@@ -207,9 +207,32 @@ TEST(ConfigDocument, AnchorsAliasesAndMergeKeys) {
 }
 
 TEST(ConfigDocument, RecursiveAliasIsAProblemNotACrash) {
-  auto problems = problems_of([] { ConfigDocument::from_string("a: &x [*x]\n", "t.yaml"); });
-  ASSERT_FALSE(problems.empty());
-  EXPECT_NE(problems[0].message.find("nested too deeply"), std::string::npos);
+  auto problems = problems_of([] { ConfigDocument::from_string("a: &x [1, *x]\n", "t.yaml"); });
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].path, "a[1]");
+  EXPECT_EQ(problems[0].message, "recursive alias: this value contains itself");
+  // Branching recursion must not blow up either.
+  problems = problems_of(
+      [] { ConfigDocument::from_string("a: &x { b: *x, c: *x, <<: [*x, *x] }\n", "t.yaml"); });
+  EXPECT_EQ(problems.size(), 4u);
+}
+
+TEST(ConfigDocument, AliasBombIsRefused) {
+  // Each level doubles: 2^30 values if expanded.
+  std::string yaml = "l0: &l0 [x, x]\n";
+  for (int i = 1; i <= 30; ++i) {
+    std::string prev = "l" + std::to_string(i - 1);
+    yaml +=
+        "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [*" + prev + ", *" + prev + "]\n";
+  }
+  auto problems = problems_of([&] { ConfigDocument::from_string(yaml, "t.yaml"); });
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("the config expands to more than"), std::string::npos);
+}
+
+TEST(ConfigDocument, SameAliasTwiceIsNotRecursion) {
+  auto doc = ConfigDocument::from_string("x: &x [1]\ny: [*x, *x, {a: *x}]\n", "t.yaml");
+  EXPECT_EQ(doc.root()["y"], (Json{{1}, {1}, {{"a", {1}}}}));
 }
 
 TEST(ConfigDocument, SecondDocumentIsAProblem) {

@@ -118,8 +118,17 @@ TEST(SchemaCheck, WrongTypesNameExpectedAndActual) {
   EXPECT_EQ(issues[3].message, "expected boolean, got string \"true\"");
   EXPECT_EQ(issues[3].hint, "remove the quotes");
   EXPECT_EQ(issues[4].message, "expected list, got string \"a.b.c\"");
+  EXPECT_EQ(issues[4].hint, "a list is written [a, b] or as lines starting with '- '");
   EXPECT_EQ(issues[5].message, "expected object, got list");
   EXPECT_EQ(issues[6].message, "expected map, got integer 3");
+}
+
+TEST(SchemaCheck, BracketedStringHint) {
+  Json v = {{"path", {"::1"}}};
+  auto issues = check(v);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].message, "expected string, got list");
+  EXPECT_EQ(issues[0].hint, "quote a value that starts with '[' or '{'");
 }
 
 TEST(SchemaCheck, NumbersIntegersAndRanges) {
