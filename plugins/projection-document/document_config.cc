@@ -61,6 +61,14 @@ class Compiler {
         out.sort = field(*it, "sort", true);
       }
     }
+    compile_rules(config, out);
+    return out;
+  }
+
+  std::vector<ConfigIssue> take() { return std::move(issues_); }
+
+ private:
+  void compile_rules(const Json& config, DocumentConfig& out) {
     auto on = config.find("on");
     if (on == config.end() || on->is_null()) {
       add("on", "missing required key",
@@ -73,15 +81,17 @@ class Compiler {
     } else {
       for (const auto& [type, spec] : on->items()) {
         Rule rule = compile_rule(type, spec, join_config_path("on", type));
+        rule.touches_sort = out.sort && rule.may_change(*out.sort);
+        // No search fields: every top-level string is searched.
+        rule.touches_search =
+            out.search.empty() ||
+            std::any_of(out.search.begin(), out.search.end(),
+                        [&](const FieldPath& f) { return rule.may_change(f); });
         out.rules.emplace(type, std::move(rule));
       }
     }
-    return out;
   }
 
-  std::vector<ConfigIssue> take() { return std::move(issues_); }
-
- private:
   void add(std::string path, std::string message, std::string hint = {}) {
     issues_.push_back({std::move(path), std::move(message), std::move(hint)});
   }
@@ -270,6 +280,22 @@ OptionSpec field_map(const std::string& key, const std::string& description) {
 }
 
 }  // namespace
+
+bool Rule::may_change(const FieldPath& field) const {
+  if (merge) return true;
+  // One path inside the other (or the same): a change to either reaches it.
+  auto overlaps = [&](const FieldPath& target) {
+    std::size_t n = std::min(target.segments.size(), field.segments.size());
+    return std::equal(target.segments.begin(), target.segments.begin() + n,
+                      field.segments.begin());
+  };
+  for (const auto* list : {&set, &increment, &decrement, &append, &pull}) {
+    for (const auto& a : *list) {
+      if (overlaps(a.field)) return true;
+    }
+  }
+  return std::any_of(remove.begin(), remove.end(), overlaps);
+}
 
 const std::vector<std::string>& operation_keys() {
   static const std::vector<std::string> keys = {"merge",  "set",    "increment", "decrement",

@@ -41,6 +41,16 @@ struct Rule {
   std::vector<Assignment> append;
   std::vector<Assignment> pull;
   std::vector<FieldPath> remove;
+
+  // Whether the rule may change the configured sort field / a search field,
+  // worked out at start-up so apply() skips index and search-text upkeep
+  // for rules that cannot affect them (`set: {active: false}`).
+  bool touches_sort = false;
+  bool touches_search = false;
+
+  // True when an operation may change `field` (or something inside it, or an
+  // object that holds it).
+  bool may_change(const FieldPath& field) const;
 };
 
 struct DocumentConfig {

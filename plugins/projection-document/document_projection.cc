@@ -110,21 +110,37 @@ Status DocumentProjection::apply(const RecordedEvent& event) {
                                                       : std::string("constant")) +
                                  " is missing)");
     } else if (rule->delete_document) {
-      documents_.erase(*id);
+      auto it = documents_.find(*id);
+      if (it != documents_.end()) {
+        if (config_->sort) sort_index_.erase(it->second.sort_position);
+        documents_.erase(it);
+      }
       ++stats_.applied;
     } else {
       auto it = documents_.find(*id);
-      if (it == documents_.end() && !rule->upsert) {
+      const bool existed = it != documents_.end();
+      if (!existed && !rule->upsert) {
         ++stats_.skipped;
       } else {
-        if (it == documents_.end()) {
-          it = documents_.emplace(*id, Document{Json{{"id", *id}}, {}}).first;
+        if (!existed) {
+          Json body = Json::object();
+          body["id"] = *id;
+          it = documents_.emplace(std::move(*id), Document{std::move(body), {}, {}}).first;
         }
-        Json& body = it->second.body;
-        apply_rule(*rule, event, body);
+        Document& d = it->second;
+        apply_rule(*rule, event, d.body);
         // `merge` may have copied an "id" from the event; the key is the id.
-        body["id"] = it->first;
-        it->second.search_text = search_text_of(body);
+        if (rule->merge) d.body["id"] = it->first;
+        if (!existed || rule->touches_search) d.search_text = search_text_of(d.body);
+        if (config_->sort && (!existed || rule->touches_sort)) {
+          Json key = sort_key_of(d.body);
+          // The entry keeps its own copy of the key, so a changed field can
+          // still be found and moved.
+          if (!existed || d.sort_position->key != key) {
+            if (existed) sort_index_.erase(d.sort_position);
+            d.sort_position = sort_index_.insert(SortEntry{std::move(key), &*it}).first;
+          }
+        }
         ++stats_.applied;
       }
     }
@@ -213,6 +229,22 @@ void DocumentProjection::add_number(const Assignment& a, const RecordedEvent& ev
     return;
   }
   current = add(current, *delta, subtract);
+}
+
+bool DocumentProjection::SortLess::operator()(const SortEntry& a, const SortEntry& b) const {
+  const bool a_missing = a.key.is_null();
+  const bool b_missing = b.key.is_null();
+  if (a_missing != b_missing) return b_missing;
+  if (!a_missing) {
+    int c = compare_values(a.key, b.key);
+    if (c != 0) return c < 0;
+  }
+  return a.entry->first < b.entry->first;
+}
+
+Json DocumentProjection::sort_key_of(const Json& body) const {
+  const Json* v = find_field(body, *config_->sort);
+  return v ? *v : Json();
 }
 
 std::string DocumentProjection::search_text_of(const Json& body) const {

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "document_config.h"
@@ -59,19 +60,43 @@ class DocumentProjection final : public Projection {
   // The document with its id as "id"; nullopt when there is none.
   Result<std::optional<Json>> get(const std::string& id) const override;
   // Filters (equals, text), sorts, pages; see README.md for the semantics.
-  // kFailed when the query names a malformed field ("a..b").
+  // Never fails: a malformed field name is a field no document has.
   Result<QueryPage> query(const Query& query) const override;
 
   std::size_t size() const;
   DocumentStats stats() const;
 
  private:
+  struct Document;
+  using Entry = std::pair<const std::string, Document>;
+
+  // The documents in the order of the configured `sort` field, so the
+  // default list needs no sort and a page is a walk to its offset. Only the
+  // configured field has one: a query that sorts by another field scans and
+  // sorts its matches.
+  struct SortEntry {
+    Json key;            // the field's value when indexed; null when missing
+    const Entry* entry;  // std::map nodes never move
+  };
+  // Ascending: present values by compare_values, then missing ones; ties by
+  // id. FirstMissing finds where the missing ones start.
+  struct FirstMissing {};
+  struct SortLess {
+    using is_transparent = void;
+    bool operator()(const SortEntry& a, const SortEntry& b) const;
+    bool operator()(const SortEntry& a, FirstMissing) const { return !a.key.is_null(); }
+    bool operator()(FirstMissing, const SortEntry&) const { return false; }
+  };
+  using SortIndex = std::set<SortEntry, SortLess>;
+
   struct Document {
     Json body;                // the document, "id" included
     std::string search_text;  // lower-cased search fields, for q= without re-folding
+    SortIndex::iterator sort_position;  // its entry in sort_index_ (when configured)
   };
   using Documents = std::map<std::string, Document, std::less<>>;
 
+  Json sort_key_of(const Json& body) const;
   void apply_rule(const Rule& rule, const RecordedEvent& event, Json& body);
   void add_number(const Assignment& a, const RecordedEvent& event, Json& body, bool subtract);
   std::string search_text_of(const Json& body) const;
@@ -82,6 +107,7 @@ class DocumentProjection final : public Projection {
 
   mutable WriterPriorityMutex mutex_;  // documents_ and stats_
   Documents documents_;
+  SortIndex sort_index_;  // empty when no `sort` is configured
   DocumentStats stats_;
   std::atomic<Position> position_{0};
 };

@@ -131,6 +131,36 @@ TEST(DocumentConfigTest, CompiledRulesKeepEveryOperation) {
   EXPECT_FALSE(c.sort.has_value());
 }
 
+TEST(DocumentConfigTest, RulesKnowWhetherTheyCanChangeTheSortAndSearchFields) {
+  DocumentConfig users = compile_config(Json::parse(kUsers));
+  EXPECT_TRUE(users.rule_for("UserCreated")->touches_sort);
+  EXPECT_TRUE(users.rule_for("UserCreated")->touches_search);
+  EXPECT_FALSE(users.rule_for("UserDeactivated")->touches_sort);
+  EXPECT_FALSE(users.rule_for("UserDeactivated")->touches_search);
+
+  DocumentConfig c = compile_config(Json::parse(R"({"sort": "address.city", "search": ["tags"],
+      "on": {"Zip": {"set": {"address.zip": 1}},
+             "Move": {"set": {"address": {"city": "x"}}},
+             "City": {"increment": {"address.city.n": 1}},
+             "Forget": {"remove": ["address"]},
+             "Tag": {"append": {"tags": "a"}},
+             "Untag": {"pull": {"tags": "a"}},
+             "Merge": {"merge": "$event.data"}}})"));
+  EXPECT_FALSE(c.rule_for("Zip")->touches_sort);
+  EXPECT_TRUE(c.rule_for("Move")->touches_sort);
+  EXPECT_TRUE(c.rule_for("City")->touches_sort);
+  EXPECT_TRUE(c.rule_for("Forget")->touches_sort);
+  EXPECT_FALSE(c.rule_for("Forget")->touches_search);
+  EXPECT_TRUE(c.rule_for("Tag")->touches_search);
+  EXPECT_TRUE(c.rule_for("Untag")->touches_search);
+  EXPECT_TRUE(c.rule_for("Merge")->touches_sort);
+  EXPECT_TRUE(c.rule_for("Merge")->touches_search);
+  // Without search fields every top-level string is searched.
+  DocumentConfig all = compile_config(Json::parse(R"({"on": {"E": {"set": {"n": 1}}}})"));
+  EXPECT_TRUE(all.rule_for("E")->touches_search);
+  EXPECT_FALSE(all.rule_for("E")->touches_sort);
+}
+
 TEST(DocumentConfigTest, UnknownOperationIsReportedWithDidYouMean) {
   auto issues = check_config(
       Json{{"on", {{"UserCreated", {{"sett", {{"name", "$event.data.name"}}}}}}}});
