@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -279,6 +280,7 @@ class Alternator {
   }
 
   void run_slice(int side, std::chrono::milliseconds slice) {
+    const double cpu_started = process_cpu_seconds();
     auto started = Clock::now();
     {
       std::lock_guard lock(mu_);
@@ -290,12 +292,26 @@ class Alternator {
     phase_ = kPaused;
     idle_cv_.wait(lock, [&] { return running_ == 0; });
     seconds_[side] += std::chrono::duration<double>(Clock::now() - started).count();
+    cpu_seconds_[side] += process_cpu_seconds() - cpu_started;
   }
 
   double rate(int side) const { return static_cast<double>(appends_[side]) / seconds_[side]; }
   double seconds(int side) const { return seconds_[side]; }
+  // CPU time (user + system, all threads) per append: what a side costs,
+  // whatever else the machine is doing.
+  double cpu_us_per_append(int side) const {
+    return 1e6 * cpu_seconds_[side] /
+           static_cast<double>(std::max<std::uint64_t>(appends_[side], 1));
+  }
 
  private:
+  static double process_cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  }
+
   static constexpr int kPaused = -1;
   static constexpr int kEnd = -2;
 
@@ -326,6 +342,7 @@ class Alternator {
   int running_ = 0;
   std::uint64_t appends_[2] = {0, 0};
   double seconds_[2] = {0, 0};
+  double cpu_seconds_[2] = {0, 0};
   std::vector<std::thread> pool_;
 };
 
@@ -336,6 +353,7 @@ struct SideResult {
   double bytes_per_record = 0;
   double us_per_sync = 0;  // write() + fdatasync() of one batch
   double disk_busy = 0;    // share of the side's time spent in write() + fdatasync()
+  double cpu_us = 0;       // process CPU time per append
 };
 
 struct RoundResult {
@@ -384,6 +402,8 @@ RoundResult run_round(const Args& args, const std::filesystem::path& work, int r
       }
       out.store.per_second = alt.rate(Alternator::kStore);
       out.baseline.per_second = alt.rate(Alternator::kBaseline);
+      out.store.cpu_us = alt.cpu_us_per_append(Alternator::kStore);
+      out.baseline.cpu_us = alt.cpu_us_per_append(Alternator::kBaseline);
       seconds[0] = alt.seconds(Alternator::kStore);
       seconds[1] = alt.seconds(Alternator::kBaseline);
     }
@@ -417,10 +437,10 @@ double median(std::vector<double> v) {
 
 void print_side(int round, int rounds, const char* what, const SideResult& r) {
   std::printf(
-      "round %d/%d  %-8s %8.0f appends/s  batch %4.1f records  %5.0f fsyncs/s  "
-      "%5.0f us/fsync  disk busy %3.0f%%\n",
+      "round %d/%d  %-8s %8.0f appends/s  batch %4.1f  %5.0f fsyncs/s  %5.0f us/fsync  "
+      "disk busy %3.0f%%  cpu %5.1f us/append\n",
       round, rounds, what, r.per_second, r.average_batch, r.syncs_per_second, r.us_per_sync,
-      100 * r.disk_busy);
+      100 * r.disk_busy, r.cpu_us);
   std::fflush(stdout);
 }
 

@@ -148,17 +148,23 @@ Status MemoryStore::open() {
   const auto started = std::chrono::steady_clock::now();
   next_progress_events_ = kProgressEveryEvents;
   next_progress_time_ = started + kProgressEvery;
+  const TimestampUs replay_now = now_us();
   Status status;
   {
     std::lock_guard lock(mu_);
-    status = file_.open(
-        options_.path, *logger_,
-        [this](const RecordHeader& header, std::string_view payload, std::uint64_t offset) {
-          ++replayed_records_;
-          Status s = data_.replay(header, payload, offset, options_.path);
-          replay_progress(offset, false);
-          return s;
-        });
+    std::error_code size_error;
+    const auto bytes = std::filesystem::file_size(options_.path, size_error);
+    if (!size_error) data_.expect_log_bytes(bytes);
+    status = file_.open(options_.path, *logger_,
+                        [this, replay_now](const RecordHeader& header, std::string_view payload,
+                                           std::uint64_t offset) {
+                          ++replayed_records_;
+                          Status s =
+                              data_.replay(header, payload, offset, options_.path, replay_now);
+                          // The clock is read every few thousand records only.
+                          if (replayed_records_ % 4096 == 0) replay_progress(offset, false);
+                          return s;
+                        });
     if (!status.is_ok()) {
       data_ = StoreState();  // a later open() starts clean
       replayed_records_ = 0;
@@ -278,7 +284,8 @@ void MemoryStore::sequence_append(AppendJob& job, TimestampUs now) {
   }
 
   // 3. The expected version, against every accepted append.
-  const Version current = data_.version(job.stream_key);
+  StoreState::StreamState* stream = data_.find_stream(job.stream_key);
+  const Version current = stream == nullptr ? kNoVersion : stream->version();
   if (!satisfies(job.expected, current)) {
     data_.release_ids(job.events, first_position);
     job.answer = conflict(job.stream_key, current, job.expected);
@@ -296,7 +303,7 @@ void MemoryStore::sequence_append(AppendJob& job, TimestampUs now) {
     e.timestamp = timestamp;
   }
   job.placement = Placement{first_position, first_version, timestamp};
-  data_.add(job.stream_key, job.events);
+  data_.add(stream, job.stream_key, job.events);
   if (!job.key.empty()) {
     data_.remember_key(job.key,
                        StoreState::KeyEntry{job.fingerprint, job.events.front()->stream,

@@ -11,6 +11,11 @@ bool expired(TimestampUs expires_at, TimestampUs now) {
 
 }  // namespace
 
+StoreState::StreamState* StoreState::find_stream(const std::string& stream_key) {
+  auto it = streams_.find(stream_key);
+  return it == streams_.end() ? nullptr : &it->second;
+}
+
 Version StoreState::version(const std::string& stream_key) const {
   auto it = streams_.find(stream_key);
   return it == streams_.end() ? kNoVersion : static_cast<Version>(it->second.positions.size()) - 1;
@@ -31,14 +36,16 @@ Version StoreState::version(const std::string& stream_key, Position head) const 
 
 std::size_t StoreState::claim_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events,
                                   Position first, std::vector<Position>& held) {
+  // Positions up to last_position() are in log_; the others are this
+  // append's own, claimed a moment ago.
+  auto id_at = [&](Position p) -> std::string_view {
+    return p <= last_position() ? std::string_view(at(p)->id) : events[p - first]->id;
+  };
   std::size_t count = 0;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    // The view points into the event, which log_ keeps for good once added
-    // (and release_ids() drops before the event can go).
-    auto [it, inserted] = by_event_id_.try_emplace(events[i]->id, first + i);
-    if (!inserted) {
+    if (Position p = by_event_id_.insert(events[i]->id, first + i, id_at); p != 0) {
       ++count;
-      held.push_back(it->second);
+      held.push_back(p);
     }
   }
   return count;
@@ -46,15 +53,18 @@ std::size_t StoreState::claim_ids(const std::vector<std::shared_ptr<RecordedEven
 
 void StoreState::release_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events,
                              Position first) {
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    auto it = by_event_id_.find(events[i]->id);
-    if (it != by_event_id_.end() && it->second == first + i) by_event_id_.erase(it);
-  }
+  for (std::size_t i = 0; i < events.size(); ++i) by_event_id_.erase(events[i]->id, first + i);
 }
 
-void StoreState::add(const std::string& stream_key,
+void StoreState::expect_log_bytes(std::uint64_t bytes) {
+  // A small event takes ~200 bytes of log; reserving for a few more than
+  // there are costs 16 bytes a slot.
+  by_event_id_.reserve(static_cast<std::size_t>(bytes / 160));
+}
+
+void StoreState::add(StreamState* known, const std::string& stream_key,
                      const std::vector<std::shared_ptr<RecordedEvent>>& events) {
-  auto& stream = streams_[stream_key].positions;
+  auto& stream = (known != nullptr ? *known : streams_[stream_key]).positions;
   auto& by_stream_type = by_stream_type_[events.front()->stream.type];
   // Consecutive events mostly share a type: look the list up once per run.
   const std::string* type = nullptr;
@@ -176,7 +186,7 @@ Position StoreState::checkpoint(const std::string& name) const {
 }
 
 Status StoreState::replay(const RecordHeader& header, std::string_view payload,
-                          std::uint64_t offset, const std::string& path) {
+                          std::uint64_t offset, const std::string& path, TimestampUs now) {
   const auto type = static_cast<RecordType>(header.type);
   auto malformed = [&](const std::string& why) {
     return Status::failed("event log " + path + ": the " + to_string(type) + " record at byte " +
@@ -195,10 +205,12 @@ Status StoreState::replay(const RecordHeader& header, std::string_view payload,
                          " was expected");
       }
       const std::string stream_key = batch.stream.key();
-      if (first.version != version(stream_key) + 1) {
+      StreamState* stream = find_stream(stream_key);
+      const Version current = stream == nullptr ? kNoVersion : stream->version();
+      if (first.version != current + 1) {
         return malformed("stream " + stream_key + " continues at version " +
                          std::to_string(first.version) + " where version " +
-                         std::to_string(version(stream_key) + 1) + " was expected");
+                         std::to_string(current + 1) + " was expected");
       }
       std::vector<std::shared_ptr<RecordedEvent>> events;
       events.reserve(batch.events.size());
@@ -212,9 +224,8 @@ Status StoreState::replay(const RecordHeader& header, std::string_view payload,
         return malformed("event id " + at(held.front())->id + " is stored twice");
       }
       last_timestamp_ = std::max(last_timestamp_, events.front()->timestamp);
-      add(stream_key, events);
+      add(stream, stream_key, events);
       // Keys that expired meanwhile are not brought back.
-      TimestampUs now = now_us();
       if (!batch.idempotency_key.empty() && !expired(batch.idempotency_expires_at, now)) {
         remember_key(
             std::move(batch.idempotency_key),

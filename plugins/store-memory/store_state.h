@@ -21,6 +21,7 @@
 
 #include "herald/status.h"
 #include "herald/store.h"
+#include "id_index.h"
 #include "log_format.h"
 
 namespace herald::plugins::memory {
@@ -42,14 +43,22 @@ class StoreState {
   const EventPtr& at(Position p) const { return log_[p - 1]; }
   std::size_t stream_count() const { return streams_.size(); }
 
+  struct StreamState {
+    std::vector<Position> positions;  // positions[v] holds version v
+    Version version() const { return static_cast<Version>(positions.size()) - 1; }
+  };
+  // The stream, or null when it has no events yet.
+  StreamState* find_stream(const std::string& stream_key);
+
   // The stream's version counting every accepted event (kNoVersion if none).
   Version version(const std::string& stream_key) const;
   // The same, counting only events at or before `head`.
   Version version(const std::string& stream_key, Position head) const;
   // Adds the events of one append, versions, positions and timestamps set
-  // and ids claimed: positions follow last_position(), versions follow
-  // version(stream).
-  void add(const std::string& stream_key,
+  // and ids claimed: positions follow last_position(), versions follow the
+  // stream's. `stream` is find_stream(stream_key), looked up once by the
+  // caller (null for a new stream).
+  void add(StreamState* stream, const std::string& stream_key,
            const std::vector<std::shared_ptr<RecordedEvent>>& events);
 
   // Timestamps for new events: now, but never before an earlier one.
@@ -87,7 +96,10 @@ class StoreState {
   // that does not decode, or does not continue the log (a position or
   // version out of line), fails with a message naming `path` and the offset.
   Status replay(const RecordHeader& header, std::string_view payload, std::uint64_t offset,
-                const std::string& path);
+                const std::string& path, TimestampUs now);
+  // Before a replay of `bytes` of log: sizes the id index for about as many
+  // events as that holds, so that it does not grow again and again.
+  void expect_log_bytes(std::uint64_t bytes);
 
   // Event ids. claim_ids() reserves the id of each event for its position
   // (first + index) unless already held, in one hash probe each, and returns
@@ -98,9 +110,6 @@ class StoreState {
   void release_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events, Position first);
 
  private:
-  struct StreamState {
-    std::vector<Position> positions;  // positions[v] holds version v
-  };
   struct SnapshotSlot {
     std::optional<Version> accepted;
     std::optional<Snapshot> durable;
@@ -112,8 +121,7 @@ class StoreState {
   std::unordered_map<std::string, StreamState> streams_;
   std::unordered_map<std::string, std::vector<Position>> by_event_type_;
   std::unordered_map<std::string, std::vector<Position>> by_stream_type_;
-  // Views into the ids of events log_ holds for good.
-  std::unordered_map<std::string_view, Position> by_event_id_;
+  IdIndex by_event_id_;
   std::unordered_map<std::string, KeyEntry> keys_;
   using Expiry = std::pair<TimestampUs, std::string>;
   std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> key_expiry_;
