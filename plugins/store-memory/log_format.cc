@@ -1,5 +1,6 @@
 #include "log_format.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "crc32c.h"
@@ -49,7 +50,8 @@ void put_json(std::string& out, const Json& j, bool empty_object_as_nothing = fa
 // is exhausted or malformed, and `error` says where.
 class Reader {
  public:
-  explicit Reader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
+  explicit Reader(std::string_view data, std::size_t offset = 0)
+      : p_(data.data() + std::min(offset, data.size())), end_(data.data() + data.size()) {}
 
   bool varint(std::uint64_t& v) {
     v = 0;
@@ -85,6 +87,36 @@ class Reader {
     s.assign(p_, n);
     p_ += n;
     return true;
+  }
+
+  bool view(std::string_view& s) {
+    std::uint64_t n;
+    if (!varint(n)) return false;
+    if (n > static_cast<std::uint64_t>(end_ - p_)) {
+      return fail("string runs past the end of the record");
+    }
+    s = std::string_view(p_, n);
+    p_ += n;
+    return true;
+  }
+
+  bool skip_string() {
+    std::string_view ignored;
+    return view(ignored);
+  }
+
+  bool skip_json() {
+    std::uint32_t n;
+    if (!fixed(&n, 4)) return false;
+    if (n > static_cast<std::uint64_t>(end_ - p_)) {
+      return fail("JSON runs past the end of the record");
+    }
+    p_ += n;
+    return true;
+  }
+
+  std::size_t consumed_from(const char* start) const {
+    return static_cast<std::size_t>(p_ - start);
   }
 
   bool json(Json& j, bool empty_is_object = false) {
@@ -200,9 +232,10 @@ bool parse_record_header(const unsigned char* bytes, RecordHeader& out) {
   return true;
 }
 
-std::string encode_event_batch(const AppendRequest& request) {
-  std::string out;
-  out.reserve(128 + request.events.size() * 192);
+EncodedBatch encode_event_batch(const AppendRequest& request) {
+  EncodedBatch batch;
+  std::string& out = batch.payload;
+  out.reserve(64 + request.events.size() * 192);
   put_string(out, request.stream.type);
   put_string(out, request.stream.id);
   bool has_key = !request.idempotency_key.empty();
@@ -213,7 +246,9 @@ std::string encode_event_batch(const AppendRequest& request) {
     put_signed(out, request.idempotency_expires_at);
   }
   put_varint(out, request.events.size());
+  batch.event_offsets.reserve(request.events.size());
   for (const NewEvent& e : request.events) {
+    batch.event_offsets.push_back(static_cast<std::uint32_t>(out.size()));
     put_string(out, e.id);
     put_string(out, e.type);
     put_signed(out, e.schema_version);
@@ -224,11 +259,10 @@ std::string encode_event_batch(const AppendRequest& request) {
     put_string(out, e.metadata.source);
     put_json(out, e.metadata.extra, /*empty_object_as_nothing=*/true);
   }
-  return out;
+  return batch;
 }
 
-std::string decode_event_batch(std::string_view payload, const Placement& placement,
-                               DecodedBatch& out) {
+std::string scan_event_batch(std::string_view payload, BatchLayout& out) {
   Reader r(payload);
   std::uint8_t flags = 0;
   std::uint64_t count = 0;
@@ -238,23 +272,61 @@ std::string decode_event_batch(std::string_view payload, const Placement& placem
          r.signed_varint(out.idempotency_expires_at);
   }
   ok = ok && r.varint(count);
-  // Each event takes at least 10 bytes: a count beyond that is damage, and
+  // Each event takes at least 15 bytes: a count beyond that is damage, and
   // must not become a huge reserve().
-  if (ok && count > payload.size() / 10) ok = r.fail("event count larger than the record can hold");
-  if (ok) out.events.resize(count);
+  if (ok && count > payload.size() / 15) ok = r.fail("event count larger than the record can hold");
+  if (ok && count == 0) ok = r.fail("event batch without events");
+  if (ok) out.event_offsets.reserve(count);
   for (std::uint64_t i = 0; ok && i < count; ++i) {
+    out.event_offsets.push_back(static_cast<std::uint32_t>(r.consumed_from(payload.data())));
+    int schema_version = 0;
+    std::string_view id;
+    std::string_view type;
+    ok = r.view(id) && r.view(type) && r.integer(schema_version) && r.skip_json() &&
+         r.skip_string() && r.skip_string() && r.skip_string() && r.skip_string() && r.skip_json();
+    if (ok && id.empty()) ok = r.fail("event without an id");
+  }
+  return finish(r, ok);
+}
+
+std::string_view event_id_at(std::string_view payload, std::uint32_t offset) {
+  Reader r(payload, offset);
+  std::string_view id;
+  r.view(id);
+  return id;
+}
+
+std::string_view event_type_at(std::string_view payload, std::uint32_t offset) {
+  Reader r(payload, offset);
+  std::string_view type;
+  if (r.skip_string()) r.view(type);
+  return type;
+}
+
+std::string decode_event_at(std::string_view payload, std::uint32_t offset, RecordedEvent& e) {
+  Reader r(payload, offset);
+  bool ok = r.string(e.id) && r.string(e.type) && r.integer(e.schema_version) && r.json(e.data) &&
+            r.string(e.metadata.correlation_id) && r.string(e.metadata.causation_id) &&
+            r.string(e.metadata.user_id) && r.string(e.metadata.source) &&
+            r.json(e.metadata.extra, /*empty_is_object=*/true);
+  if (!ok) return r.error().empty() ? "malformed event" : r.error();
+  return {};
+}
+
+std::string decode_event_batch(std::string_view payload, const Placement& placement,
+                               DecodedBatch& out) {
+  if (std::string error = scan_event_batch(payload, out.layout); !error.empty()) return error;
+  const auto& offsets = out.layout.event_offsets;
+  out.events.resize(offsets.size());
+  for (std::size_t i = 0; i < offsets.size(); ++i) {
     RecordedEvent& e = out.events[i];
-    ok = r.string(e.id) && r.string(e.type) && r.integer(e.schema_version) && r.json(e.data) &&
-         r.string(e.metadata.correlation_id) && r.string(e.metadata.causation_id) &&
-         r.string(e.metadata.user_id) && r.string(e.metadata.source) &&
-         r.json(e.metadata.extra, /*empty_is_object=*/true);
-    e.stream = out.stream;
+    if (std::string error = decode_event_at(payload, offsets[i], e); !error.empty()) return error;
+    e.stream = out.layout.stream;
     e.version = placement.first_version + static_cast<Version>(i);
     e.position = placement.first_position + i;
     e.timestamp = placement.timestamp;
   }
-  if (ok && count == 0) ok = r.fail("event batch without events");
-  return finish(r, ok);
+  return {};
 }
 
 std::string encode_snapshot(const Snapshot& snapshot) {

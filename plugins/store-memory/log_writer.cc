@@ -9,6 +9,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The longest a batch waits for callers of the previous one to come back.
+constexpr std::chrono::microseconds kMaxGather{2000};
+
 std::uint64_t nanos_since(Clock::time_point start) {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
@@ -58,10 +61,10 @@ void LogWriter::submit(JobPtr job) {
   {
     std::lock_guard lock(queue_mu_);
     job->round = round_;
-    wake = queue_.empty();
     queue_.push_back(std::move(job));
+    // Otherwise the writer is busy and looks at the queue when done.
+    wake = queue_.size() == 1 || queue_.size() == gather_target_;
   }
-  // A non-empty queue means the writer is busy and will look again when done.
   if (wake) queue_cv_.notify_one();
 }
 
@@ -118,16 +121,22 @@ void LogWriter::stop() {
 
 void LogWriter::run() {
   std::vector<JobPtr> batch;
+  std::size_t last_batch = 0;
+  std::chrono::nanoseconds last_sync{0};
   for (;;) {
     std::uint32_t round;
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) break;  // stopping, and everything is written
+      gather(lock, last_batch, last_sync);
       batch.swap(queue_);
       round = round_++;
     }
+    const auto started = Clock::now();
     process(batch, done_[round % 2]);
+    last_sync = Clock::now() - started;
+    last_batch = batch.size();
     batch.clear();
   }
   // close() promises that everything acknowledged is on disk, even with
@@ -136,6 +145,19 @@ void LogWriter::run() {
     Status s = file_->sync();
     if (!s.is_ok()) fail(s);
   }
+}
+
+void LogWriter::gather(std::unique_lock<std::mutex>& lock, std::size_t last_batch,
+                       std::chrono::nanoseconds last_sync) {
+  if (mode_ != FsyncMode::kBatch || stopping_) return;
+  // The callers of the last batch were just woken and are on their way back
+  // (they are still copying their results); those queued meanwhile are here.
+  const std::size_t expected = last_batch + queue_.size();
+  if (queue_.size() >= expected || last_batch <= 1) return;
+  const auto budget = std::min<std::chrono::nanoseconds>(last_sync / 2, kMaxGather);
+  gather_target_ = expected;
+  queue_cv_.wait_for(lock, budget, [&] { return queue_.size() >= expected || stopping_; });
+  gather_target_ = 0;
 }
 
 void LogWriter::process(std::vector<JobPtr>& batch, Beacon& done) {

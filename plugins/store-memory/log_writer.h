@@ -21,7 +21,14 @@
 //   always  one write() and one fdatasync() per record; no sharing.
 //   batch   one write() and one fdatasync() per batch: appends that arrive
 //           during an fdatasync form the next batch, so concurrency raises
-//           throughput instead of queueing on the disk.
+//           throughput instead of queueing on the disk. When the writer
+//           finds fewer jobs queued than the last batch's callers plus
+//           those already waiting, it waits for the rest — at most half the
+//           last commit's duration and 2 ms. Without that, callers busy
+//           copying their results when the writer looks split into two
+//           cohorts that commit in turn, each with half the batch (the
+//           reason for PostgreSQL's commit_delay and MySQL's
+//           binlog_group_commit_sync_delay, which adapt less).
 //   never   one write() per batch and no fdatasync: a crash of the process
 //           loses nothing, a crash of the machine may.
 //
@@ -66,9 +73,11 @@ struct Job {
   explicit Job(RecordType t) : type(t) {}
   virtual ~Job() = default;
 
-  // Set by the caller before submit().
+  // Set by the caller before submit() (appends: by the sequencer, when the
+  // payload has moved into the store's state). Whatever it views outlives
+  // the job's time in the writer.
   const RecordType type;
-  std::string payload;  // the encoded record
+  std::string_view payload;  // the encoded record
   std::uint32_t payload_crc = 0;
 
   // Set by the sequencer, on the writer thread.
@@ -139,6 +148,10 @@ class LogWriter {
 
  private:
   void run();
+  // Writer thread, queue lock held, queue not empty: the group commit wait
+  // described above.
+  void gather(std::unique_lock<std::mutex>& lock, std::size_t last_batch,
+              std::chrono::nanoseconds last_sync);
   void process(std::vector<JobPtr>& batch, Beacon& done);
   // Marks every job of `batch` that is not done yet as done with `status`
   // and wakes their callers.
@@ -156,7 +169,8 @@ class LogWriter {
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<JobPtr> queue_;
-  std::uint32_t round_ = 0;  // the batch being collected
+  std::uint32_t round_ = 0;        // the batch being collected
+  std::size_t gather_target_ = 0;  // queue size the writer waits for (0: none)
   bool stopping_ = false;
 
   std::mutex inline_mu_;  // memory only: one submit() at a time

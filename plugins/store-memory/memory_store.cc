@@ -78,26 +78,27 @@ struct MemoryStore::AppendJob : Job {
   std::string key;
   std::string fingerprint;
   TimestampUs expires_at = 0;
-  // The events as they will be kept; the sequencer sets their versions,
-  // positions and timestamp before anyone else can see them.
-  std::vector<std::shared_ptr<RecordedEvent>> events;
+  // The encoded events; moved into the store's state when placed.
+  std::unique_ptr<StoredBatch> batch;
 
   Status answer;  // conflict or failed; ok otherwise
   Version current_version = kNoVersion;
   bool duplicate = false;
-  std::vector<EventPtr> first_events;  // on duplicate: the first append's events
+  std::vector<EventRef> first_events;  // on duplicate: the first append's events
   std::string first_fingerprint;       // on duplicate by key
 };
 
 struct MemoryStore::SnapshotJob : Job {
   SnapshotJob() : Job(RecordType::kSnapshot) {}
   Snapshot snapshot;
+  std::string encoded;  // `payload` views it
 };
 
 struct MemoryStore::CheckpointJob : Job {
   CheckpointJob() : Job(RecordType::kCheckpoint) {}
   std::string name;
   Position position = 0;
+  std::string encoded;  // `payload` views it
 };
 
 MemoryStore::MemoryStore(MemoryStoreOptions options, std::shared_ptr<spdlog::logger> logger)
@@ -262,11 +263,13 @@ void MemoryStore::sequence_append(AppendJob& job, TimestampUs now) {
   // 2. Event ids already held: all of them is a retry, some of them a bug.
   // Claiming the ids now costs one hash probe per event; a refusal below
   // gives them back.
+  StoredBatch& batch = *job.batch;
+  const std::size_t count = batch.event_offsets.size();
   const Position first_position = data_.last_position() + 1;
   std::vector<Position> held;
-  if (data_.claim_ids(job.events, first_position, held) > 0) {
-    data_.release_ids(job.events, first_position);
-    if (held.size() == job.events.size()) {
+  if (data_.claim_ids(batch, first_position, held) > 0) {
+    data_.release_ids(batch, first_position);
+    if (held.size() == count) {
       job.duplicate = true;
       for (Position p : held) {
         job.first_events.push_back(data_.at(p));
@@ -274,12 +277,12 @@ void MemoryStore::sequence_append(AppendJob& job, TimestampUs now) {
       }
       return;
     }
-    const EventPtr& known = data_.at(held.front());
-    job.answer =
-        Status::failed(std::to_string(held.size()) + " of the append's " +
-                       std::to_string(job.events.size()) + " event ids are already stored (" +
-                       known->id + " at position " + std::to_string(known->position) +
-                       "); an append must be all new events or an exact retry of an earlier one");
+    const EventRef known = data_.at(held.front());
+    job.answer = Status::failed(
+        std::to_string(held.size()) + " of the append's " + std::to_string(count) +
+        " event ids are already stored (" + std::string(known.batch->id(known.index)) +
+        " at position " + std::to_string(known.position()) +
+        "); an append must be all new events or an exact retry of an earlier one");
     return;
   }
 
@@ -287,32 +290,26 @@ void MemoryStore::sequence_append(AppendJob& job, TimestampUs now) {
   StoreState::StreamState* stream = data_.find_stream(job.stream_key);
   const Version current = stream == nullptr ? kNoVersion : stream->version();
   if (!satisfies(job.expected, current)) {
-    data_.release_ids(job.events, first_position);
+    data_.release_ids(batch, first_position);
     job.answer = conflict(job.stream_key, current, job.expected);
     job.current_version = current;
     return;
   }
 
   // 4. Place the events; they become visible to readers once durable.
-  const TimestampUs timestamp = data_.next_timestamp(now);
-  const Version first_version = current + 1;
-  for (std::size_t i = 0; i < job.events.size(); ++i) {
-    RecordedEvent& e = *job.events[i];
-    e.version = first_version + static_cast<Version>(i);
-    e.position = first_position + i;
-    e.timestamp = timestamp;
-  }
-  job.placement = Placement{first_position, first_version, timestamp};
-  data_.add(stream, job.stream_key, job.events);
+  batch.placement = Placement{first_position, current + 1, data_.next_timestamp(now)};
+  job.placement = batch.placement;
+  const StoredBatch* placed = data_.add(stream, job.stream_key, std::move(job.batch));
+  job.payload = placed->payload;  // lives in the state from now on
   if (!job.key.empty()) {
     data_.remember_key(job.key,
-                       StoreState::KeyEntry{job.fingerprint, job.events.front()->stream,
-                                            job.expires_at, first_position, job.events.size()},
+                       StoreState::KeyEntry{job.fingerprint, placed->stream, job.expires_at,
+                                            first_position, count},
                        now);
   }
   job.write = true;
-  job.needs_durable = first_position + job.events.size() - 1;
-  job.current_version = first_version + static_cast<Version>(job.events.size()) - 1;
+  job.needs_durable = first_position + count - 1;
+  job.current_version = current + static_cast<Version>(count);
 }
 
 void MemoryStore::made_durable(const std::vector<JobPtr>& batch) {
@@ -343,8 +340,9 @@ AppendResult MemoryStore::append(const AppendRequest& request) {
     // Nothing to store: only the expected version is checked.
     const std::string stream_key = request.stream.key();
     std::lock_guard lock(mu_);
+    const StoreState::StreamState* stream = data_.find_stream(stream_key);
     AppendResult r;
-    r.current_version = data_.version(stream_key);
+    r.current_version = stream == nullptr ? kNoVersion : stream->version();
     if (!satisfies(request.expected, r.current_version)) {
       r.status = conflict(stream_key, r.current_version, request.expected);
     }
@@ -352,31 +350,23 @@ AppendResult MemoryStore::append(const AppendRequest& request) {
   }
 
   // Everything that needs no state is prepared here, on the caller's thread:
-  // the events as they will be kept and the encoded record.
+  // the encoded events (also what the store keeps) and their checksum.
   auto job = std::make_shared<AppendJob>();
   job->stream_key = request.stream.key();
   job->expected = request.expected;
   job->key = request.idempotency_key;
   job->fingerprint = request.idempotency_fingerprint;
   job->expires_at = request.idempotency_expires_at;
-  job->events.reserve(request.events.size());
-  for (const NewEvent& e : request.events) {
-    // Built member by member: default-constructing first would allocate
-    // two empty JSON objects only to throw them away.
-    job->events.push_back(std::make_shared<RecordedEvent>(e.id, request.stream, e.type,
-                                                          e.schema_version, Version{0}, Position{0},
-                                                          TimestampUs{0}, e.data, e.metadata));
+  EncodedBatch encoded = encode_event_batch(request);
+  if (encoded.payload.size() + kRecordHeaderSize > options_.max_record_bytes) {
+    return failed_append(Status::failed("the append's " + std::to_string(request.events.size()) +
+                                        " events take " + std::to_string(encoded.payload.size()) +
+                                        " bytes encoded, more than max_record_bytes (" +
+                                        std::to_string(options_.max_record_bytes) + ")"));
   }
-  if (persistent_) {
-    job->payload = encode_event_batch(request);
-    job->payload_crc = crc32c(job->payload.data(), job->payload.size());
-    if (job->payload.size() + kRecordHeaderSize > options_.max_record_bytes) {
-      return failed_append(Status::failed("the append's " + std::to_string(request.events.size()) +
-                                          " events take " + std::to_string(job->payload.size()) +
-                                          " bytes encoded, more than max_record_bytes (" +
-                                          std::to_string(options_.max_record_bytes) + ")"));
-    }
-  }
+  if (persistent_) job->payload_crc = crc32c(encoded.payload.data(), encoded.payload.size());
+  job->batch = std::make_unique<StoredBatch>(StoredBatch{
+      request.stream, Placement{}, std::move(encoded.payload), std::move(encoded.event_offsets)});
 
   if (Status s = run(job); !s.is_ok()) return failed_append(std::move(s));
 
@@ -387,43 +377,43 @@ AppendResult MemoryStore::append(const AppendRequest& request) {
     return r;
   }
   if (job->duplicate) {
-    r.events.reserve(job->first_events.size());
-    for (const EventPtr& e : job->first_events) r.events.push_back(*e);
-  } else {
-    r.events.reserve(job->events.size());
-    for (const auto& e : job->events) r.events.push_back(*e);
+    auto first = materialize(job->first_events);
+    if (!first.is_ok()) return failed_append(first.status());
+    r.events = std::move(*first);
+    r.duplicate = true;
+    r.idempotency_fingerprint = std::move(job->first_fingerprint);
+    r.current_version = r.events.back().version;
+    return r;
   }
-  r.duplicate = job->duplicate;
-  r.idempotency_fingerprint = std::move(job->first_fingerprint);
-  r.current_version = job->duplicate ? r.events.back().version : job->current_version;
+  // The events as recorded are the request's, where the sequencer put them.
+  const Placement& p = job->placement;
+  r.events.reserve(request.events.size());
+  for (std::size_t i = 0; i < request.events.size(); ++i) {
+    const NewEvent& e = request.events[i];
+    r.events.push_back(RecordedEvent{e.id, request.stream, e.type, e.schema_version,
+                                     p.first_version + static_cast<Version>(i),
+                                     p.first_position + i, p.timestamp, e.data, e.metadata});
+  }
+  r.current_version = job->current_version;
   return r;
 }
 
 // --- Reads -------------------------------------------------------------------
 
-namespace {
-
-std::vector<RecordedEvent> copy_events(const std::vector<EventPtr>& found) {
-  std::vector<RecordedEvent> out;
-  out.reserve(found.size());
-  for (const EventPtr& e : found) out.push_back(*e);
-  return out;
-}
-
-}  // namespace
-
 Result<ReadSlice> MemoryStore::read_stream(const StreamId& stream, Version from,
                                            std::size_t limit) {
   if (Status s = usable(); !s.is_ok()) return s;
   const std::string key = stream.key();
-  std::vector<EventPtr> found;
+  std::vector<EventRef> found;
   ReadSlice slice;
   {
     std::lock_guard lock(mu_);
     slice.head = writer_->durable_position();
     data_.read_stream(key, from, limit, slice.head, found);
   }
-  slice.events = copy_events(found);
+  auto events = materialize(found);
+  if (!events.is_ok()) return events.status();
+  slice.events = std::move(*events);
   slice.next_after = slice.events.empty() ? 0 : slice.events.back().position;
   return slice;
 }
@@ -438,14 +428,16 @@ Result<Version> MemoryStore::stream_version(const StreamId& stream) {
 Result<ReadSlice> MemoryStore::read_all(Position after, std::size_t limit,
                                         const EventFilter& filter) {
   if (Status s = usable(); !s.is_ok()) return s;
-  std::vector<EventPtr> found;
+  std::vector<EventRef> found;
   ReadSlice slice;
   {
     std::lock_guard lock(mu_);
     slice.head = writer_->durable_position();
     slice.next_after = data_.read_all(after, limit, filter, slice.head, found);
   }
-  slice.events = copy_events(found);
+  auto events = materialize(found);
+  if (!events.is_ok()) return events.status();
+  slice.events = std::move(*events);
   return slice;
 }
 
@@ -470,7 +462,8 @@ Status MemoryStore::save_snapshot(const Snapshot& snapshot) {
   job->snapshot = snapshot;
   if (job->snapshot.taken_at == 0) job->snapshot.taken_at = now_us();
   if (persistent_) {
-    job->payload = encode_snapshot(job->snapshot);
+    job->encoded = encode_snapshot(job->snapshot);
+    job->payload = job->encoded;
     job->payload_crc = crc32c(job->payload.data(), job->payload.size());
     if (job->payload.size() + kRecordHeaderSize > options_.max_record_bytes) {
       return Status::failed("the snapshot of " + snapshot.stream.key() + " takes " +
@@ -496,7 +489,8 @@ Status MemoryStore::save_checkpoint(const std::string& name, Position position) 
   job->name = name;
   job->position = position;
   if (persistent_) {
-    job->payload = encode_checkpoint(name, position);
+    job->encoded = encode_checkpoint(name, position);
+    job->payload = job->encoded;
     job->payload_crc = crc32c(job->payload.data(), job->payload.size());
   }
   return run(job);
@@ -510,7 +504,7 @@ Result<Position> MemoryStore::load_checkpoint(const std::string& name) {
 
 Result<std::optional<IdempotencyRecord>> MemoryStore::find_idempotency(const std::string& key) {
   if (Status s = usable(); !s.is_ok()) return s;
-  std::vector<EventPtr> found;
+  std::vector<EventRef> found;
   IdempotencyRecord record;
   {
     std::lock_guard lock(mu_);
@@ -526,7 +520,9 @@ Result<std::optional<IdempotencyRecord>> MemoryStore::find_idempotency(const std
     record.expires_at = entry->expires_at;
     for (std::size_t i = 0; i < entry->count; ++i) found.push_back(data_.at(entry->first + i));
   }
-  record.events = copy_events(found);
+  auto events = materialize(found);
+  if (!events.is_ok()) return events.status();
+  record.events = std::move(*events);
   return std::optional<IdempotencyRecord>(std::move(record));
 }
 

@@ -11,14 +11,31 @@ bool expired(TimestampUs expires_at, TimestampUs now) {
 
 }  // namespace
 
+Status EventRef::materialize(RecordedEvent& out) const {
+  const Placement& p = batch->placement;
+  if (std::string error = decode_event_at(batch->payload, batch->event_offsets[index], out);
+      !error.empty()) {
+    return Status::failed("the event at position " + std::to_string(position()) +
+                          " cannot be decoded: " + error);
+  }
+  out.stream = batch->stream;
+  out.version = p.first_version + index;
+  out.position = p.first_position + index;
+  out.timestamp = p.timestamp;
+  return Status::ok();
+}
+
+Result<std::vector<RecordedEvent>> materialize(const std::vector<EventRef>& refs) {
+  std::vector<RecordedEvent> out(refs.size());
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    if (Status s = refs[i].materialize(out[i]); !s.is_ok()) return s;
+  }
+  return out;
+}
+
 StoreState::StreamState* StoreState::find_stream(const std::string& stream_key) {
   auto it = streams_.find(stream_key);
   return it == streams_.end() ? nullptr : &it->second;
-}
-
-Version StoreState::version(const std::string& stream_key) const {
-  auto it = streams_.find(stream_key);
-  return it == streams_.end() ? kNoVersion : static_cast<Version>(it->second.positions.size()) - 1;
 }
 
 Version StoreState::version(const std::string& stream_key, Position head) const {
@@ -26,24 +43,23 @@ Version StoreState::version(const std::string& stream_key, Position head) const 
   if (it == streams_.end()) return kNoVersion;
   const auto& positions = it->second.positions;
   // Usually every event is durable; otherwise count those that are.
-  if (positions.empty() || positions.back() <= head) {
+  if (positions.empty() || positions.back() <= head)
     return static_cast<Version>(positions.size()) - 1;
-  }
   return static_cast<Version>(std::upper_bound(positions.begin(), positions.end(), head) -
                               positions.begin()) -
          1;
 }
 
-std::size_t StoreState::claim_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events,
-                                  Position first, std::vector<Position>& held) {
-  // Positions up to last_position() are in log_; the others are this
+std::size_t StoreState::claim_ids(const StoredBatch& batch, Position first,
+                                  std::vector<Position>& held) {
+  // Positions up to last_position() are in the log; the others are this
   // append's own, claimed a moment ago.
   auto id_at = [&](Position p) -> std::string_view {
-    return p <= last_position() ? std::string_view(at(p)->id) : events[p - first]->id;
+    return p <= last_position() ? at(p).batch->id(at(p).index) : batch.id(p - first);
   };
   std::size_t count = 0;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    if (Position p = by_event_id_.insert(events[i]->id, first + i, id_at); p != 0) {
+  for (std::size_t i = 0; i < batch.event_offsets.size(); ++i) {
+    if (Position p = by_event_id_.insert(batch.id(i), first + i, id_at); p != 0) {
       ++count;
       held.push_back(p);
     }
@@ -51,9 +67,10 @@ std::size_t StoreState::claim_ids(const std::vector<std::shared_ptr<RecordedEven
   return count;
 }
 
-void StoreState::release_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events,
-                             Position first) {
-  for (std::size_t i = 0; i < events.size(); ++i) by_event_id_.erase(events[i]->id, first + i);
+void StoreState::release_ids(const StoredBatch& batch, Position first) {
+  for (std::size_t i = 0; i < batch.event_offsets.size(); ++i) {
+    by_event_id_.erase(batch.id(i), first + i);
+  }
 }
 
 void StoreState::expect_log_bytes(std::uint64_t bytes) {
@@ -62,24 +79,34 @@ void StoreState::expect_log_bytes(std::uint64_t bytes) {
   by_event_id_.reserve(static_cast<std::size_t>(bytes / 160));
 }
 
-void StoreState::add(StreamState* known, const std::string& stream_key,
-                     const std::vector<std::shared_ptr<RecordedEvent>>& events) {
+std::vector<Position>& StoreState::positions_of(PositionsByName& index, std::string_view name) {
+  auto it = index.find(name);
+  if (it == index.end()) it = index.emplace(std::string(name), std::vector<Position>{}).first;
+  return it->second;
+}
+
+const StoredBatch* StoreState::add(StreamState* known, const std::string& stream_key,
+                                   std::unique_ptr<StoredBatch> batch) {
+  const StoredBatch* b = batch.get();
+  batches_.push_back(std::move(batch));
   auto& stream = (known != nullptr ? *known : streams_[stream_key]).positions;
-  auto& by_stream_type = by_stream_type_[events.front()->stream.type];
-  // Consecutive events mostly share a type: look the list up once per run.
-  const std::string* type = nullptr;
+  auto& by_stream_type = positions_of(by_stream_type_, b->stream.type);
+  // Consecutive events mostly share a type: look its list up once per run.
+  std::string_view type;
   std::vector<Position>* by_type = nullptr;
-  for (const auto& e : events) {
-    const Position p = e->position;
-    if (type == nullptr || *type != e->type) {
-      type = &e->type;
-      by_type = &by_event_type_[e->type];
+  const Position first = b->placement.first_position;
+  for (std::uint32_t i = 0; i < b->event_offsets.size(); ++i) {
+    const Position p = first + i;
+    if (std::string_view t = b->type(i); by_type == nullptr || t != type) {
+      type = t;
+      by_type = &positions_of(by_event_type_, t);
     }
     stream.push_back(p);
     by_stream_type.push_back(p);
     by_type->push_back(p);
-    log_.push_back(e);
+    log_.push_back(EventRef{b, i});
   }
+  return b;
 }
 
 TimestampUs StoreState::next_timestamp(TimestampUs now) {
@@ -88,7 +115,7 @@ TimestampUs StoreState::next_timestamp(TimestampUs now) {
 }
 
 void StoreState::read_stream(const std::string& stream_key, Version from, std::size_t limit,
-                             Position head, std::vector<EventPtr>& out) const {
+                             Position head, std::vector<EventRef>& out) const {
   auto it = streams_.find(stream_key);
   if (it == streams_.end()) return;
   const auto& positions = it->second.positions;
@@ -99,11 +126,11 @@ void StoreState::read_stream(const std::string& stream_key, Version from, std::s
 }
 
 Position StoreState::read_all(Position after, std::size_t limit, const EventFilter& filter,
-                              Position head, std::vector<EventPtr>& out) const {
+                              Position head, std::vector<EventRef>& out) const {
   if (limit == 0) return after;
   if (filter.empty()) {
     for (Position p = after + 1; p <= head && out.size() < limit; ++p) out.push_back(at(p));
-    return out.size() == limit ? out.back()->position : std::max(after, head);
+    return out.size() == limit ? out.back().position() : std::max(after, head);
   }
   // Served from an index: the per-event-type lists when types are asked for
   // (stream types then checked per event), else the per-stream-type lists.
@@ -129,8 +156,8 @@ Position StoreState::read_all(Position after, std::size_t limit, const EventFilt
     }
     if (next == nullptr || *next->it > head) break;
     const Position p = *next->it++;
-    const EventPtr& e = at(p);
-    if (check_stream_type && filter.stream_types.count(e->stream.type) == 0) continue;
+    const EventRef e = at(p);
+    if (check_stream_type && filter.stream_types.count(e.batch->stream.type) == 0) continue;
     out.push_back(e);
     if (out.size() == limit) return p;
   }
@@ -195,43 +222,46 @@ Status StoreState::replay(const RecordHeader& header, std::string_view payload,
   };
   switch (type) {
     case RecordType::kEventBatch: {
-      DecodedBatch batch;
-      std::string error = decode_event_batch(payload, header.placement, batch);
-      if (!error.empty()) return malformed(error);
-      const RecordedEvent& first = batch.events.front();
-      if (first.position != last_position() + 1) {
-        return malformed("it starts at position " + std::to_string(first.position) +
+      auto batch = std::make_unique<StoredBatch>();
+      BatchLayout layout;
+      if (std::string error = scan_event_batch(payload, layout); !error.empty()) {
+        return malformed(error);
+      }
+      const Placement& placement = header.placement;
+      if (placement.first_position != last_position() + 1) {
+        return malformed("it starts at position " + std::to_string(placement.first_position) +
                          " where position " + std::to_string(last_position() + 1) +
                          " was expected");
       }
-      const std::string stream_key = batch.stream.key();
+      const std::string stream_key = layout.stream.key();
       StreamState* stream = find_stream(stream_key);
       const Version current = stream == nullptr ? kNoVersion : stream->version();
-      if (first.version != current + 1) {
+      if (placement.first_version != current + 1) {
         return malformed("stream " + stream_key + " continues at version " +
-                         std::to_string(first.version) + " where version " +
+                         std::to_string(placement.first_version) + " where version " +
                          std::to_string(current + 1) + " was expected");
       }
-      std::vector<std::shared_ptr<RecordedEvent>> events;
-      events.reserve(batch.events.size());
-      for (RecordedEvent& e : batch.events) {
-        events.push_back(std::make_shared<RecordedEvent>(std::move(e)));
-      }
-      const Position first_position = events.front()->position;
+      batch->stream = layout.stream;
+      batch->placement = placement;
+      batch->payload.assign(payload);
+      batch->event_offsets = std::move(layout.event_offsets);
       std::vector<Position> held;
-      if (claim_ids(events, first_position, held) > 0) {
-        release_ids(events, first_position);
-        return malformed("event id " + at(held.front())->id + " is stored twice");
+      if (claim_ids(*batch, placement.first_position, held) > 0) {
+        release_ids(*batch, placement.first_position);
+        const Position p = held.front();
+        const std::string_view id = p <= last_position() ? at(p).batch->id(at(p).index)
+                                                         : batch->id(p - placement.first_position);
+        return malformed("event id " + std::string(id) + " is stored twice");
       }
-      last_timestamp_ = std::max(last_timestamp_, events.front()->timestamp);
-      add(stream, stream_key, events);
+      last_timestamp_ = std::max(last_timestamp_, placement.timestamp);
+      const std::size_t count = batch->event_offsets.size();
+      add(stream, stream_key, std::move(batch));
       // Keys that expired meanwhile are not brought back.
-      if (!batch.idempotency_key.empty() && !expired(batch.idempotency_expires_at, now)) {
-        remember_key(
-            std::move(batch.idempotency_key),
-            KeyEntry{std::move(batch.idempotency_fingerprint), batch.stream,
-                     batch.idempotency_expires_at, events.front()->position, events.size()},
-            now);
+      if (!layout.idempotency_key.empty() && !expired(layout.idempotency_expires_at, now)) {
+        remember_key(std::move(layout.idempotency_key),
+                     KeyEntry{std::move(layout.idempotency_fingerprint), layout.stream,
+                              layout.idempotency_expires_at, placement.first_position, count},
+                     now);
       }
       return Status::ok();
     }

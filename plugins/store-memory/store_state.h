@@ -6,6 +6,11 @@
 // (open(), main thread) and the sequencer (the log writer's thread) change
 // it; readers read it. It holds every accepted event, durable or not; reads
 // take a `head` (the durable position) and never go past it.
+//
+// Events are kept as their appends' encoded payloads (StoredBatch) and
+// decoded when read. A StoredBatch never changes once added and lives as
+// long as the store, so readers may decode an EventRef after letting go of
+// the lock.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +31,31 @@
 
 namespace herald::plugins::memory {
 
-using EventPtr = std::shared_ptr<const RecordedEvent>;
+// One append as kept in memory: the payload of its log record.
+struct StoredBatch {
+  StreamId stream;
+  Placement placement;  // set when the sequencer places it
+  std::string payload;
+  std::vector<std::uint32_t> event_offsets;  // where each event starts in payload
+
+  std::string_view id(std::size_t i) const { return event_id_at(payload, event_offsets[i]); }
+  std::string_view type(std::size_t i) const { return event_type_at(payload, event_offsets[i]); }
+};
+
+// One event: its append and its index there.
+struct EventRef {
+  const StoredBatch* batch = nullptr;
+  std::uint32_t index = 0;
+
+  Position position() const { return batch->placement.first_position + index; }
+  Version version() const { return batch->placement.first_version + index; }
+  // The full event; fails only if the payload does not decode (a bug: it
+  // passed its checksum and was written by this code).
+  Status materialize(RecordedEvent& out) const;
+};
+
+// Materializes `refs` in order; any thread, no lock needed.
+Result<std::vector<RecordedEvent>> materialize(const std::vector<EventRef>& refs);
 
 class StoreState {
  public:
@@ -37,40 +66,46 @@ class StoreState {
     Position first = 0;          // an append's events have consecutive positions
     std::size_t count = 0;
   };
-
-  // --- The log and its indexes -------------------------------------------------
-  Position last_position() const { return log_.size(); }
-  const EventPtr& at(Position p) const { return log_[p - 1]; }
-  std::size_t stream_count() const { return streams_.size(); }
-
   struct StreamState {
     std::vector<Position> positions;  // positions[v] holds version v
     Version version() const { return static_cast<Version>(positions.size()) - 1; }
   };
+
+  // --- The log and its indexes -------------------------------------------------
+  Position last_position() const { return log_.size(); }
+  EventRef at(Position p) const { return log_[p - 1]; }
+  std::size_t stream_count() const { return streams_.size(); }
+
   // The stream, or null when it has no events yet.
   StreamState* find_stream(const std::string& stream_key);
-
-  // The stream's version counting every accepted event (kNoVersion if none).
-  Version version(const std::string& stream_key) const;
-  // The same, counting only events at or before `head`.
+  // The stream's version counting only events at or before `head`.
   Version version(const std::string& stream_key, Position head) const;
-  // Adds the events of one append, versions, positions and timestamps set
-  // and ids claimed: positions follow last_position(), versions follow the
-  // stream's. `stream` is find_stream(stream_key), looked up once by the
-  // caller (null for a new stream).
-  void add(StreamState* stream, const std::string& stream_key,
-           const std::vector<std::shared_ptr<RecordedEvent>>& events);
+
+  // Event ids. claim_ids() reserves the id of each event of `batch` for its
+  // position (first + index) unless already held, in one hash probe each,
+  // and returns how many were held, with their positions in `held`. When
+  // any was held, or the append is refused later, release_ids() undoes the
+  // claims.
+  std::size_t claim_ids(const StoredBatch& batch, Position first, std::vector<Position>& held);
+  void release_ids(const StoredBatch& batch, Position first);
+
+  // Adds an append, placed and with its ids claimed: its first position is
+  // last_position() + 1 and its first version follows the stream's.
+  // `stream` is find_stream(stream key), looked up once by the caller (null
+  // for a new stream). Returns the batch where it now lives.
+  const StoredBatch* add(StreamState* stream, const std::string& stream_key,
+                         std::unique_ptr<StoredBatch> batch);
 
   // Timestamps for new events: now, but never before an earlier one.
   TimestampUs next_timestamp(TimestampUs now);
 
   // --- Reads (never past `head`) ---------------------------------------------
   void read_stream(const std::string& stream_key, Version from, std::size_t limit, Position head,
-                   std::vector<EventPtr>& out) const;
+                   std::vector<EventRef>& out) const;
   // Returns next_after: the last event returned when `limit` stopped the
   // read, else max(after, head).
   Position read_all(Position after, std::size_t limit, const EventFilter& filter, Position head,
-                    std::vector<EventPtr>& out) const;
+                    std::vector<EventRef>& out) const;
 
   // --- Idempotency keys -----------------------------------------------------
   // The key's entry if held and not expired at `now`.
@@ -94,33 +129,35 @@ class StoreState {
   // --- Replay -----------------------------------------------------------------
   // Applies one intact record read back from the log at `offset`. A record
   // that does not decode, or does not continue the log (a position or
-  // version out of line), fails with a message naming `path` and the offset.
+  // version out of line, an event id held twice), fails with a message
+  // naming `path` and the offset. The events' JSON is not parsed here.
   Status replay(const RecordHeader& header, std::string_view payload, std::uint64_t offset,
                 const std::string& path, TimestampUs now);
   // Before a replay of `bytes` of log: sizes the id index for about as many
   // events as that holds, so that it does not grow again and again.
   void expect_log_bytes(std::uint64_t bytes);
 
-  // Event ids. claim_ids() reserves the id of each event for its position
-  // (first + index) unless already held, in one hash probe each, and returns
-  // how many were held, with their positions in `held`. When any was held,
-  // or the append is refused later, release_ids() undoes the claims.
-  std::size_t claim_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events, Position first,
-                        std::vector<Position>& held);
-  void release_ids(const std::vector<std::shared_ptr<RecordedEvent>>& events, Position first);
-
  private:
   struct SnapshotSlot {
     std::optional<Version> accepted;
     std::optional<Snapshot> durable;
   };
+  // Looks up type names by string_view without making a std::string.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using PositionsByName =
+      std::unordered_map<std::string, std::vector<Position>, NameHash, std::equal_to<>>;
 
   void expire_keys(TimestampUs now);
+  std::vector<Position>& positions_of(PositionsByName& index, std::string_view name);
 
-  std::deque<EventPtr> log_;  // log_[p - 1] holds position p
+  std::deque<std::unique_ptr<StoredBatch>> batches_;
+  std::deque<EventRef> log_;  // log_[p - 1] holds position p
   std::unordered_map<std::string, StreamState> streams_;
-  std::unordered_map<std::string, std::vector<Position>> by_event_type_;
-  std::unordered_map<std::string, std::vector<Position>> by_stream_type_;
+  PositionsByName by_event_type_;
+  PositionsByName by_stream_type_;
   IdIndex by_event_id_;
   std::unordered_map<std::string, KeyEntry> keys_;
   using Expiry = std::pair<TimestampUs, std::string>;

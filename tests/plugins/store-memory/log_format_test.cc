@@ -58,13 +58,18 @@ TEST(MemoryStoreLogFormatTest, EventBatchRoundTrips) {
   b.data = Json::object();
   req.events = {a, b};
 
-  std::string payload = encode_event_batch(req);
+  std::string payload = encode_event_batch(req).payload;
   DecodedBatch out;
   ASSERT_EQ(decode_event_batch(payload, Placement{42, 7, 99}, out), "");
-  EXPECT_EQ(out.stream, req.stream);
-  EXPECT_EQ(out.idempotency_key, "key-1");
-  EXPECT_EQ(out.idempotency_fingerprint, "fp");
-  EXPECT_EQ(out.idempotency_expires_at, 1234567890123);
+  EXPECT_EQ(out.layout.stream, req.stream);
+  EXPECT_EQ(out.layout.idempotency_key, "key-1");
+  EXPECT_EQ(out.layout.idempotency_fingerprint, "fp");
+  EXPECT_EQ(out.layout.idempotency_expires_at, 1234567890123);
+  // The layout the encoder reports is the one a scan finds.
+  EncodedBatch encoded = encode_event_batch(req);
+  EXPECT_EQ(out.layout.event_offsets, encoded.event_offsets);
+  EXPECT_EQ(event_id_at(payload, encoded.event_offsets[1]), "id-b");
+  EXPECT_EQ(event_type_at(payload, encoded.event_offsets[1]), "UserRenamed");
   ASSERT_EQ(out.events.size(), 2u);
   EXPECT_EQ(out.events[0].id, "id-a");
   EXPECT_EQ(out.events[0].type, "UserCreated");
@@ -88,7 +93,7 @@ TEST(MemoryStoreLogFormatTest, TruncatedPayloadIsReportedNotMisread) {
   e.type = "T";
   e.data = Json{{"k", "v"}};
   req.events = {e};
-  std::string payload = encode_event_batch(req);
+  std::string payload = encode_event_batch(req).payload;
   for (std::size_t n = 0; n < payload.size(); ++n) {
     DecodedBatch out;
     EXPECT_NE(decode_event_batch(std::string_view(payload).substr(0, n), Placement{1, 0, 1}, out),
