@@ -1,6 +1,7 @@
 #include "config/gateway_config.h"
 
 #include <algorithm>
+#include <set>
 #include <cctype>
 #include <charconv>
 #include <limits>
@@ -191,6 +192,32 @@ ConfigSchema gateway_schema() {
                 "Brokers and webhooks that receive events (at least once, in order) and may send "
                 "commands.")
           .def(Json::array()),
+      opt::list(
+          "upcasters",
+          opt::object(
+              "upcaster",
+              {
+                  opt::string("event", "Stored event type this upcaster takes (declarative)."),
+                  opt::integer("from_version", "The schema_version it takes.").def(1).min(1).max(kIntMax),
+                  opt::integer("to_version", "The schema_version it makes; default from_version + 1.")
+                      .min(2)
+                      .max(kIntMax),
+                  opt::map("rename_fields", opt::string("to", "New field name."),
+                           "Data fields to rename, old name: new name.")
+                      .def(Json::object()),
+                  opt::any("defaults", "Data fields to add where absent, name: value.")
+                      .def(Json::object()),
+                  opt::list("drop", opt::string("field", "A field name."), "Data fields to drop.")
+                      .def(Json::array()),
+                  opt::string("rename_type", "New event type (empty: keep the type).").def(""),
+                  opt::string("plugin", "An upcaster plugin instead of the keys above: a name or "
+                                        "a path to its library."),
+                  config_option("upcaster"),
+              },
+              "One step of an event's schema history."),
+          "Rewrite old events when they are read (aggregate loads and projections), so "
+          "old events and new code meet without rewriting the log. Steps chain: v1 -> v2 -> v3.")
+          .def(Json::array()),
   };
 }
 
@@ -269,6 +296,7 @@ class GatewayRules {
     check_sections("aggregates", "type", "aggregate type");
     check_sections("projections", "name", "projection name");
     check_sections("transports", "name", "transport name");
+    check_upcasters();
     return std::move(issues_);
   }
 
@@ -276,6 +304,41 @@ class GatewayRules {
   const Json* at(const std::string& pointer) const {
     auto ptr = Json::json_pointer(pointer);
     return root_.contains(ptr) ? &root_.at(ptr) : nullptr;
+  }
+
+  void check_upcasters() {
+    const Json* list = at("/upcasters");
+    if (list == nullptr || !list->is_array()) return;
+    std::set<std::pair<std::string, std::int64_t>> seen;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const Json& u = (*list)[i];
+      if (!u.is_object()) continue;
+      const std::string base = "upcasters/" + std::to_string(i);
+      const bool plugin = u.contains("plugin");
+      if (plugin && u.contains("event")) {
+        issues_.push_back({base + "/event", "an upcaster is either a plugin or declarative, not both",
+                           "remove `plugin:` or the declarative keys"});
+        continue;
+      }
+      if (plugin) continue;
+      if (!u.contains("event") || !u["event"].is_string() || u["event"].get<std::string>().empty()) {
+        issues_.push_back({base, "a declarative upcaster needs `event:` (the stored event type)", ""});
+        continue;
+      }
+      if (u.contains("config") && !u["config"].empty()) {
+        issues_.push_back({base + "/config", "`config:` belongs to upcaster plugins", ""});
+      }
+      const auto from = u.value("from_version", std::int64_t{1});
+      if (u.contains("to_version") && u["to_version"].is_number_integer() &&
+          u["to_version"].get<std::int64_t>() <= from) {
+        issues_.push_back({base + "/to_version", "must be greater than from_version (" +
+                                                     std::to_string(from) + ")", ""});
+      }
+      if (!seen.insert({u["event"].get<std::string>(), from}).second) {
+        issues_.push_back({base, "another upcaster already takes " + u["event"].get<std::string>() +
+                                     " v" + std::to_string(from), ""});
+      }
+    }
   }
 
   void check_store() {
@@ -420,6 +483,25 @@ GatewayConfig parse_gateway_config(ConfigDocument document) {
     fill_section(section, transports[i], "/transports/" + std::to_string(i));
     section.name = transports[i].at("name").get<std::string>();
     config.transports.push_back(std::move(section));
+  }
+  const Json& upcasters = root.at("upcasters");
+  for (std::size_t i = 0; i < upcasters.size(); ++i) {
+    const Json& u = upcasters[i];
+    UpcasterSection section;
+    section.pointer = "/upcasters/" + std::to_string(i);
+    if (u.contains("plugin")) {
+      section.plugin = u.at("plugin").get<std::string>();
+      section.config = u.value("config", Json::object());
+    } else {
+      section.event = u.at("event").get<std::string>();
+      section.from_version = u.at("from_version").get<int>();
+      section.to_version = u.value("to_version", section.from_version + 1);
+      section.rename_fields = u.at("rename_fields").get<std::map<std::string, std::string>>();
+      section.defaults = u.at("defaults");
+      section.drop = u.at("drop").get<std::vector<std::string>>();
+      section.rename_type = u.at("rename_type").get<std::string>();
+    }
+    config.upcasters.push_back(std::move(section));
   }
   config.document = std::move(document);
   return config;

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,18 @@ struct ProjectionSection : PluginSection {
 
 struct TransportSection : PluginSection {
   std::string name;
+};
+
+// An `upcasters:` entry: either a C++ upcaster plugin (`plugin:` + `config:`)
+// or a declarative one (everything else; `plugin` is then empty).
+struct UpcasterSection : PluginSection {
+  std::string event;           // the stored event type it takes
+  int from_version = 1;
+  int to_version = 2;          // default from_version + 1
+  std::map<std::string, std::string> rename_fields;
+  Json defaults = Json::object();
+  std::vector<std::string> drop;
+  std::string rename_type;     // empty: keep the type
 };
 
 struct HttpConfig {
@@ -66,6 +79,7 @@ struct GatewayConfig {
   std::vector<AggregateSection> aggregates;
   std::vector<ProjectionSection> projections;
   std::vector<TransportSection> transports;
+  std::vector<UpcasterSection> upcasters;
   ConfigDocument document;  // for locating plugin config problems
 };
 

@@ -152,11 +152,14 @@ void Runtime::build() {
     if (!plugin || !check.check(*plugin, section)) continue;
     SubscriptionFilter filter;
     for (const auto& from : section.from) {
-      // An aggregate type takes all its streams' events; any other name is
-      // an event type.
+      // A configured aggregate type takes all its streams' events. Any other
+      // name may be an event type or the stream type of events written
+      // without a configured aggregate (imports, another gateway): it
+      // matches either.
       bool is_type = false;
       for (const auto& a : config_.aggregates) is_type = is_type || a.type == from;
-      (is_type ? filter.stream_types : filter.event_types).insert(from);
+      filter.stream_types.insert(from);
+      if (!is_type) filter.event_types.insert(from);
     }
     PluginContext ctx{section.name, section.config, logger_for(section.name), store_.get()};
     // The factory runs now (to report config problems) and again for each
@@ -173,6 +176,35 @@ void Runtime::build() {
   for (auto& section : config_.transports) {
     problems.push_back(config_.document.problem(
         section.pointer, {"", "transports are not supported by this herald yet", ""}));
+  }
+
+  for (std::size_t i = 0; i < config_.upcasters.size(); ++i) {
+    auto& section = config_.upcasters[i];
+    std::shared_ptr<const Upcaster> upcaster;
+    if (section.plugin.empty()) {
+      if (!section.defaults.is_object()) {
+        problems.push_back(config_.document.problem(section.pointer + "/defaults",
+                                                    {"", "defaults must be a map of field: value", ""}));
+        continue;
+      }
+      upcaster = std::make_shared<DeclarativeUpcaster>(
+          section.event, section.from_version, section.to_version, section.rename_fields,
+          section.defaults, section.drop, section.rename_type);
+    } else {
+      auto plugin = check.load(*loader_, section, PluginKind::kUpcaster);
+      if (!plugin || !check.check(*plugin, section)) continue;
+      PluginContext ctx{"upcasters[" + std::to_string(i) + "]", section.config,
+                        logger_for("upcaster"), store_.get()};
+      auto made = check.make(*plugin, section, [&] { return plugin->descriptor->make_upcaster(ctx); });
+      if (!made) continue;
+      upcaster = keep_loaded(std::move(made), plugin);
+      instances_.push_back({"upcasters[" + std::to_string(i) + "]", "upcaster", plugin});
+    }
+    try {
+      upcasters_.add(std::move(upcaster));
+    } catch (const std::exception& e) {
+      problems.push_back(config_.document.problem(section.pointer, {"", e.what(), ""}));
+    }
   }
 
   if (!problems.empty()) throw ConfigErrors(std::move(problems));

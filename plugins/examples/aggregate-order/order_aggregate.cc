@@ -318,6 +318,7 @@ class OrderAggregate final : public Aggregate {
       event["amount"] = round_to_cents(amount->get<double>());
     }
     if (!errors.empty()) return Decision::reject(std::move(errors));
+    event["user_id"] = current.state.value("user_id", Json());
     return Decision::accept({{"OrderPaid", std::move(event)}});
   }
 
@@ -336,7 +337,9 @@ class OrderAggregate final : public Aggregate {
     check_optional_text(command.data, "carrier", errors);
     check_optional_text(command.data, "tracking", errors);
     if (!errors.empty()) return Decision::reject(std::move(errors));
-    return Decision::accept({{"OrderShipped", pick(command.data, {"carrier", "tracking"})}});
+    Json event = pick(command.data, {"carrier", "tracking"});
+    event["user_id"] = current.state.value("user_id", Json());
+    return Decision::accept({{"OrderShipped", std::move(event)}});
   }
 
   Decision cancel(const AggregateState& current, const Command& command) const {
@@ -351,7 +354,12 @@ class OrderAggregate final : public Aggregate {
     }
     check_optional_text(command.data, "reason", errors);
     if (!errors.empty()) return Decision::reject(std::move(errors));
-    return Decision::accept({{"OrderCancelled", pick(command.data, {"reason"})}});
+    // The owner and the total travel with the event so read models (orders
+    // per user) can account for it without loading the order.
+    Json event = pick(command.data, {"reason"});
+    event["user_id"] = current.state.value("user_id", Json());
+    event["total"] = current.state.value("total", 0.0);
+    return Decision::accept({{"OrderCancelled", std::move(event)}});
   }
 
   const std::int64_t max_items_;

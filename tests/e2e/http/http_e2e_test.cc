@@ -254,14 +254,14 @@ TEST_F(HttpE2E, HealthAndMetrics) {
   auto plugins = get("/v1/admin/plugins").json();
   std::set<std::string> names;
   for (const auto& p : plugins["plugins"]) names.insert(p["name"]);
-  EXPECT_TRUE(names.count("memory") && names.count("user"));
+  EXPECT_TRUE(names.count("memory") && names.count("declarative") && names.count("document"));
 }
 
 TEST(HeraldCli, CheckReportsEveryProblemWithLines) {
   auto dir = make_temp_dir("herald-cli-");
   auto file = dir / "bad.yaml";
   std::ofstream(file) << "gateway:\n  http:\n    listen: 127.0.0.1:99999\nstore:\n  plugin: memory\n"
-                         "  config:\n    fsnyc: batch\naggregates:\n  - type: User\n    plugin: user\n"
+                         "  config:\n    fsnyc: batch\naggregates:\n  - type: User\n    plugin: declarative\n"
                          "    snapshot_evry: 10\n";
   std::string cmd = HeraldProcess::binary() + " check -c " + file.string() + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");

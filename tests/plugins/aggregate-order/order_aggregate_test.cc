@@ -258,7 +258,7 @@ TEST_F(OrderRulesTest, PayOrderNeedsACreatedUnpaidOrder) {
   Decision paid = run("PayOrder", {{"payment_id", "pay-1"}});
   expect_accepted(paid, "OrderPaid");
   // Without an amount the payment is for the total.
-  EXPECT_EQ(paid.events[0].data, (Json{{"amount", 25.0}, {"payment_id", "pay-1"}}));
+  EXPECT_EQ(paid.events[0].data, (Json{{"amount", 25.0}, {"payment_id", "pay-1"}, {"user_id", "u1"}}));
   EXPECT_EQ(state_.state["status"], "paid");
   EXPECT_EQ(state_.state["paid_amount"], 25.0);
   EXPECT_EQ(state_.state["payment_id"], "pay-1");
@@ -275,7 +275,7 @@ TEST_F(OrderRulesTest, PayOrderAmountMustMatchTheTotal) {
                   "payment_id must be a non-empty string");
   Decision d = decide("PayOrder", {{"amount", 0.3}});
   expect_accepted(d, "OrderPaid");
-  EXPECT_EQ(d.events[0].data, (Json{{"amount", 0.3}}));
+  EXPECT_EQ(d.events[0].data, (Json{{"amount", 0.3}, {"user_id", "u1"}}));
 }
 
 TEST_F(OrderRulesTest, PayOrderOnACancelledOrderIsRejected) {
@@ -291,7 +291,7 @@ TEST_F(OrderRulesTest, ShipOrderOnlyOncePaidAndOnlyOnce) {
   run("PayOrder");
   Decision shipped = run("ShipOrder", {{"carrier", "DHL"}, {"tracking", "JD0001"}});
   expect_accepted(shipped, "OrderShipped");
-  EXPECT_EQ(shipped.events[0].data, (Json{{"carrier", "DHL"}, {"tracking", "JD0001"}}));
+  EXPECT_EQ(shipped.events[0].data, (Json{{"carrier", "DHL"}, {"tracking", "JD0001"}, {"user_id", "u1"}}));
   EXPECT_EQ(state_.state["status"], "shipped");
   EXPECT_EQ(state_.state["carrier"], "DHL");
   EXPECT_EQ(state_.state["tracking"], "JD0001");
@@ -312,7 +312,7 @@ TEST_F(OrderRulesTest, CancelOrderBeforeShippingOnlyOnce) {
   run("CreateOrder", create_data());
   Decision cancelled = run("CancelOrder", {{"reason", "out of stock"}});
   expect_accepted(cancelled, "OrderCancelled");
-  EXPECT_EQ(cancelled.events[0].data, (Json{{"reason", "out of stock"}}));
+  EXPECT_EQ(cancelled.events[0].data, (Json{{"reason", "out of stock"}, {"total", 10.0}, {"user_id", "u1"}}));
   EXPECT_EQ(state_.state["status"], "cancelled");
   EXPECT_EQ(state_.state["cancel_reason"], "out of stock");
   expect_rejected(decide("CancelOrder"), "order o1 is already cancelled");
