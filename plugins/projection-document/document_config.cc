@@ -14,7 +14,8 @@ const std::vector<std::string> kTopLevelKeys = {"id", "search", "sort", "on"};
 std::string describe(const Json& v) {
   switch (v.type()) {
     case Json::value_t::null: return "null";
-    case Json::value_t::boolean: return std::string("boolean ") + (v.get<bool>() ? "true" : "false");
+    case Json::value_t::boolean:
+      return std::string("boolean ") + (v.get<bool>() ? "true" : "false");
     case Json::value_t::string: return "string " + v.dump();
     case Json::value_t::array: return "list";
     case Json::value_t::object: return "object";
@@ -83,10 +84,9 @@ class Compiler {
         Rule rule = compile_rule(type, spec, join_config_path("on", type));
         rule.touches_sort = out.sort && rule.may_change(*out.sort);
         // No search fields: every top-level string is searched.
-        rule.touches_search =
-            out.search.empty() ||
-            std::any_of(out.search.begin(), out.search.end(),
-                        [&](const FieldPath& f) { return rule.may_change(f); });
+        rule.touches_search = out.search.empty() ||
+                              std::any_of(out.search.begin(), out.search.end(),
+                                          [&](const FieldPath& f) { return rule.may_change(f); });
         out.rules.emplace(type, std::move(rule));
       }
     }
@@ -170,8 +170,8 @@ class Compiler {
       std::string at = join_config_path(path, a.field.text);
       if (a.value.is_constant()) {
         if (!a.value.constant().is_number()) {
-          add(at, op + " takes a number or a reference to one, got " +
-                      describe(a.value.constant()));
+          add(at,
+              op + " takes a number or a reference to one, got " + describe(a.value.constant()));
         }
       } else if (const Reference* ref = a.value.reference()) {
         if (!ref->may_be_number()) {
@@ -226,14 +226,13 @@ class Compiler {
     }
     if (rule.delete_document) {
       std::vector<std::string> others;
-      for (const auto& key : {"merge", "set", "increment", "decrement", "append", "pull",
-                              "remove"}) {
+      for (const auto& key :
+           {"merge", "set", "increment", "decrement", "append", "pull", "remove"}) {
         if (spec.contains(key)) others.emplace_back(key);
       }
       if (!others.empty()) {
         add(join_config_path(path, "delete"),
-            "delete: true removes the document; it cannot be combined with " +
-                join_words(others),
+            "delete: true removes the document; it cannot be combined with " + join_words(others),
             "use remove: [fields] to drop fields and keep the document");
       }
     }
@@ -257,8 +256,7 @@ class Compiler {
     const std::string hint = "e.g. merge: $event.data";
     if (!value.is_string() || value.get_ref<const std::string&>().rfind('$', 0) != 0 ||
         value.get_ref<const std::string&>().rfind("$$", 0) == 0) {
-      add(at, "merge expects a reference to an object in the event, got " + describe(value),
-          hint);
+      add(at, "merge expects a reference to an object in the event, got " + describe(value), hint);
       return;
     }
     ConfigIssue problem{at, "", ""};
@@ -286,8 +284,7 @@ bool Rule::may_change(const FieldPath& field) const {
   // One path inside the other (or the same): a change to either reaches it.
   auto overlaps = [&](const FieldPath& target) {
     std::size_t n = std::min(target.segments.size(), field.segments.size());
-    return std::equal(target.segments.begin(), target.segments.begin() + n,
-                      field.segments.begin());
+    return std::equal(target.segments.begin(), target.segments.begin() + n, field.segments.begin());
   };
   for (const auto* list : {&set, &increment, &decrement, &append, &pull}) {
     for (const auto& a : *list) {
@@ -298,8 +295,8 @@ bool Rule::may_change(const FieldPath& field) const {
 }
 
 const std::vector<std::string>& operation_keys() {
-  static const std::vector<std::string> keys = {"merge",  "set",    "increment", "decrement",
-                                                "append", "pull",   "remove",    "delete",
+  static const std::vector<std::string> keys = {"merge",  "set",  "increment", "decrement",
+                                                "append", "pull", "remove",    "delete",
                                                 "upsert", "id"};
   return keys;
 }

@@ -54,9 +54,9 @@ struct Rule {
 };
 
 struct DocumentConfig {
-  ValueExpr id;                    // default document id
-  std::vector<FieldPath> search;   // empty: every top-level string field
-  std::optional<FieldPath> sort;   // default sort; none: by id
+  ValueExpr id;                                 // default document id
+  std::vector<FieldPath> search;                // empty: every top-level string field
+  std::optional<FieldPath> sort;                // default sort; none: by id
   std::unordered_map<std::string, Rule> rules;  // by event type
 
   const Rule* rule_for(const std::string& event_type) const {

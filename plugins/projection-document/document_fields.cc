@@ -24,7 +24,9 @@ int rank(const Json& v) {
   }
 }
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 int compare_strings(const std::string& a, const std::string& b) {
   const std::size_t n = std::min(a.size(), b.size());
@@ -121,14 +123,10 @@ bool erase_field(Json& doc, const FieldPath& path) {
 
 std::string string_form(const Json& value) {
   switch (value.type()) {
-    case Json::value_t::string:
-      return value.get_ref<const std::string&>();
-    case Json::value_t::boolean:
-      return value.get<bool>() ? "true" : "false";
-    case Json::value_t::number_integer:
-      return std::to_string(value.get<std::int64_t>());
-    case Json::value_t::number_unsigned:
-      return std::to_string(value.get<std::uint64_t>());
+    case Json::value_t::string: return value.get_ref<const std::string&>();
+    case Json::value_t::boolean: return value.get<bool>() ? "true" : "false";
+    case Json::value_t::number_integer: return std::to_string(value.get<std::int64_t>());
+    case Json::value_t::number_unsigned: return std::to_string(value.get<std::uint64_t>());
     case Json::value_t::number_float: {
       double d = value.get<double>();
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < kExactIntegerLimit) {
@@ -136,10 +134,8 @@ std::string string_form(const Json& value) {
       }
       return value.dump();
     }
-    case Json::value_t::null:
-      return "null";
-    default:
-      return value.dump();
+    case Json::value_t::null: return "null";
+    default: return value.dump();
   }
 }
 
@@ -156,12 +152,61 @@ int compare_values(const Json& a, const Json& b) {
   switch (ra) {
     case 0: return a.get<bool>() == b.get<bool>() ? 0 : (a.get<bool>() ? 1 : -1);
     case 1: return compare_numbers(a, b);
-    case 2: return compare_strings(a.get_ref<const std::string&>(), b.get_ref<const std::string&>());
+    case 2:
+      return compare_strings(a.get_ref<const std::string&>(), b.get_ref<const std::string&>());
     default: {
       int c = a.dump().compare(b.dump());
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
   }
+}
+
+SortKey make_sort_key(const Json* value) {
+  SortKey key;
+  if (value == nullptr) return key;
+  switch (value->type()) {
+    case Json::value_t::boolean:
+      key.rank = SortKey::kBool;
+      key.number = value->get<bool>() ? 1 : 0;
+      break;
+    case Json::value_t::number_unsigned:
+      key.rank = SortKey::kNumber;
+      key.number = static_cast<long double>(value->get<std::uint64_t>());
+      break;
+    case Json::value_t::number_integer:
+      key.rank = SortKey::kNumber;
+      key.number = static_cast<long double>(value->get<std::int64_t>());
+      break;
+    case Json::value_t::number_float:
+      key.rank = SortKey::kNumber;
+      key.number = static_cast<long double>(value->get<double>());
+      break;
+    case Json::value_t::string:
+      key.rank = SortKey::kString;
+      key.exact = value->get_ref<const std::string&>();
+      key.text = ascii_lower(key.exact);
+      break;
+    case Json::value_t::array:
+      key.rank = SortKey::kList;
+      key.text = value->dump();
+      break;
+    case Json::value_t::object:
+      key.rank = SortKey::kObject;
+      key.text = value->dump();
+      break;
+    default: break;  // null: missing
+  }
+  return key;
+}
+
+int compare_sort_keys(const SortKey& a, const SortKey& b) {
+  if (a.rank != b.rank) return a.rank < b.rank ? -1 : 1;
+  if (a.rank == SortKey::kBool || a.rank == SortKey::kNumber) {
+    return a.number < b.number ? -1 : (a.number > b.number ? 1 : 0);
+  }
+  int c = a.text.compare(b.text);
+  if (c == 0) c = a.exact.compare(b.exact);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
 }  // namespace herald::plugins::document

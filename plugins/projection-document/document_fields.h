@@ -62,4 +62,22 @@ std::string ascii_lower(std::string_view text);
 // as missing. Returns <0, 0, >0.
 int compare_values(const Json& a, const Json& b);
 
+// A value prepared for many comparisons in the order of compare_values, with
+// missing (or null) values after everything else: the sort index keeps one
+// per document so that inserting compares folded strings with memcmp instead
+// of folding them again at every step.
+struct SortKey {
+  enum Rank { kBool, kNumber, kString, kList, kObject, kMissing };
+  Rank rank = kMissing;
+  long double number = 0;  // kBool (0, 1), kNumber
+  std::string text;        // kString: ASCII-folded; kList, kObject: JSON text
+  std::string exact;       // kString: as it is, breaking ties
+
+  bool operator==(const SortKey&) const = default;
+};
+
+// `value` may be null (missing).
+SortKey make_sort_key(const Json* value);
+int compare_sort_keys(const SortKey& a, const SortKey& b);
+
 }  // namespace herald::plugins::document

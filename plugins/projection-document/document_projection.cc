@@ -31,7 +31,9 @@ std::optional<std::string> id_of(const Json& value) {
   return std::nullopt;
 }
 
-bool is_integer(const Json& v) { return v.is_number_integer(); }  // signed or unsigned
+bool is_integer(const Json& v) {
+  return v.is_number_integer();
+}  // signed or unsigned
 
 // The sum as an integer when both are integers and it fits in int64, else as
 // a double; so a counter stays an integer in the JSON it is served as.
@@ -103,12 +105,12 @@ Status DocumentProjection::apply(const RecordedEvent& event) {
     std::unique_lock lock(mutex_);
     if (!id) {
       ++stats_.skipped;
-      warn(event, id_value ? "the document id is not a non-empty string or an integer: " +
-                                 id_value->dump()
-                           : "the event has no document id (" +
-                                 (id_expr.reference() ? id_expr.reference()->text()
-                                                      : std::string("constant")) +
-                                 " is missing)");
+      warn(event,
+           id_value
+               ? "the document id is not a non-empty string or an integer: " + id_value->dump()
+               : "the event has no document id (" +
+                     (id_expr.reference() ? id_expr.reference()->text() : std::string("constant")) +
+                     " is missing)");
     } else if (rule->delete_document) {
       auto it = documents_.find(*id);
       if (it != documents_.end()) {
@@ -128,14 +130,19 @@ Status DocumentProjection::apply(const RecordedEvent& event) {
           it = documents_.emplace(std::move(*id), Document{std::move(body), {}, {}}).first;
         }
         Document& d = it->second;
-        apply_rule(*rule, event, d.body);
+        try {
+          apply_rule(*rule, event, d.body);
+        } catch (...) {
+          // Not yet in the sort index: a half-made document must not stay.
+          if (!existed) documents_.erase(it);
+          throw;
+        }
         // `merge` may have copied an "id" from the event; the key is the id.
         if (rule->merge) d.body["id"] = it->first;
         if (!existed || rule->touches_search) d.search_text = search_text_of(d.body);
         if (config_->sort && (!existed || rule->touches_sort)) {
-          Json key = sort_key_of(d.body);
-          // The entry keeps its own copy of the key, so a changed field can
-          // still be found and moved.
+          SortKey key = sort_key_of(d.body);
+          // The index entry's copy of the key tells whether the field moved.
           if (!existed || d.sort_position->key != key) {
             if (existed) sort_index_.erase(d.sort_position);
             d.sort_position = sort_index_.insert(SortEntry{std::move(key), &*it}).first;
@@ -232,19 +239,12 @@ void DocumentProjection::add_number(const Assignment& a, const RecordedEvent& ev
 }
 
 bool DocumentProjection::SortLess::operator()(const SortEntry& a, const SortEntry& b) const {
-  const bool a_missing = a.key.is_null();
-  const bool b_missing = b.key.is_null();
-  if (a_missing != b_missing) return b_missing;
-  if (!a_missing) {
-    int c = compare_values(a.key, b.key);
-    if (c != 0) return c < 0;
-  }
-  return a.entry->first < b.entry->first;
+  int c = compare_sort_keys(a.key, b.key);
+  return c != 0 ? c < 0 : a.entry->first < b.entry->first;
 }
 
-Json DocumentProjection::sort_key_of(const Json& body) const {
-  const Json* v = find_field(body, *config_->sort);
-  return v ? *v : Json();
+SortKey DocumentProjection::sort_key_of(const Json& body) const {
+  return make_sort_key(find_field(body, *config_->sort));
 }
 
 std::string DocumentProjection::search_text_of(const Json& body) const {

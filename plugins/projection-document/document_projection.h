@@ -75,7 +75,7 @@ class DocumentProjection final : public Projection {
   // configured field has one: a query that sorts by another field scans and
   // sorts its matches.
   struct SortEntry {
-    Json key;            // the field's value when indexed; null when missing
+    SortKey key;         // the field's value when indexed
     const Entry* entry;  // std::map nodes never move
   };
   // Ascending: present values by compare_values, then missing ones; ties by
@@ -84,19 +84,21 @@ class DocumentProjection final : public Projection {
   struct SortLess {
     using is_transparent = void;
     bool operator()(const SortEntry& a, const SortEntry& b) const;
-    bool operator()(const SortEntry& a, FirstMissing) const { return !a.key.is_null(); }
+    bool operator()(const SortEntry& a, FirstMissing) const {
+      return a.key.rank != SortKey::kMissing;
+    }
     bool operator()(FirstMissing, const SortEntry&) const { return false; }
   };
   using SortIndex = std::set<SortEntry, SortLess>;
 
   struct Document {
-    Json body;                // the document, "id" included
-    std::string search_text;  // lower-cased search fields, for q= without re-folding
+    Json body;                          // the document, "id" included
+    std::string search_text;            // lower-cased search fields, for q= without re-folding
     SortIndex::iterator sort_position;  // its entry in sort_index_ (when configured)
   };
   using Documents = std::map<std::string, Document, std::less<>>;
 
-  Json sort_key_of(const Json& body) const;
+  SortKey sort_key_of(const Json& body) const;
   void apply_rule(const Rule& rule, const RecordedEvent& event, Json& body);
   void add_number(const Assignment& a, const RecordedEvent& event, Json& body, bool subtract);
   std::string search_text_of(const Json& body) const;

@@ -1,9 +1,9 @@
 // The `document` projection plugin: its descriptor, exported for the
 // gateway's loader. descriptor(), validate and make_projection run on the
 // main thread at start-up (make_projection again for a rebuild).
+#include "herald/plugin.h"
 #include "document_config.h"
 #include "document_projection.h"
-#include "herald/plugin.h"
 
 namespace herald::plugins::document {
 namespace {

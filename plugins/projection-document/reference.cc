@@ -33,8 +33,7 @@ constexpr Field kEventFields[] = {
 
 // Metadata fields the SDK keeps as strings of their own; every other key is
 // in Metadata::extra.
-constexpr const char* kMetadataStrings[] = {"correlation_id", "causation_id", "user_id",
-                                            "source"};
+constexpr const char* kMetadataStrings[] = {"correlation_id", "causation_id", "user_id", "source"};
 
 std::vector<std::string> split(std::string_view text) {
   std::vector<std::string> out;
@@ -257,9 +256,8 @@ ValueExpr ValueExpr::compile(const Json& spec, const std::string& path,
     std::size_t index = 0;
     for (auto it = spec.begin(); it != spec.end(); ++it, ++index) {
       std::string key = spec.is_object() ? it.key() : std::string();
-      ValueExpr child =
-          compile(*it, join_config_path(path, spec.is_object() ? key : std::to_string(index)),
-                  issues);
+      ValueExpr child = compile(
+          *it, join_config_path(path, spec.is_object() ? key : std::to_string(index)), issues);
       has_reference = has_reference || !child.is_constant();
       out.children_.emplace_back(std::move(key), std::move(child));
     }

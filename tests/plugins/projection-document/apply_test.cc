@@ -27,7 +27,8 @@ TEST(DocumentApplyTest, SetCopiesFieldsConstantsAndMakesNestedObjects) {
       "address.city": "$event.data.city", "address.country": "NL",
       "price": "$$5", "profile": {"nick": "$event.data.nick", "kind": "user"}}}}})");
   EventLog log;
-  apply_ok(*p, log.user("u1", "UserCreated", {{"name", "Alice"}, {"city", "Utrecht"}, {"nick", "al"}}));
+  apply_ok(*p,
+           log.user("u1", "UserCreated", {{"name", "Alice"}, {"city", "Utrecht"}, {"nick", "al"}}));
   EXPECT_EQ(doc(*p, "u1"), Json::parse(R"({"id": "u1", "name": "Alice", "active": true,
       "score": 1.5, "tags": ["a", "b"], "address": {"city": "Utrecht", "country": "NL"},
       "price": "$5", "profile": {"nick": "al", "kind": "user"}})"));
@@ -67,8 +68,11 @@ TEST(DocumentApplyTest, MergeCopiesAnObjectShallowlyBeforeSetAndRemove) {
       "Meta": {"merge": "$event.metadata"}}})");
   EventLog log;
   apply_ok(*p, log.next("U", "u1", "Profiled",
-                        {{"profile", {{"name", "Bob"}, {"password", "pw"}, {"address", {{"city", "A"}}},
-                                      {"source", "event"}}}}));
+                        {{"profile",
+                          {{"name", "Bob"},
+                           {"password", "pw"},
+                           {"address", {{"city", "A"}}},
+                           {"source", "event"}}}}));
   EXPECT_EQ(doc(*p, "u1"), Json::parse(R"({"id": "u1", "name": "Bob",
       "address": {"city": "A"}, "source": "profile"})"));
   // Shallow: a nested object is replaced, not merged; set runs after merge.
@@ -261,7 +265,7 @@ TEST(DocumentApplyTest, DeleteRemovesTheDocumentAndALaterEventMakesANewOne) {
   apply_ok(*p, log.user("u1", "UserDeleted"));
   EXPECT_FALSE(p->get("u1")->has_value());
   EXPECT_EQ(p->size(), 0u);
-  apply_ok(*p, log.user("u1", "UserDeleted"));  // nothing to delete: fine
+  apply_ok(*p, log.user("u1", "UserDeleted"));                         // nothing to delete: fine
   apply_ok(*p, log.user("u1", "UserUpdated", {{"email", "a@x.io"}}));  // upsert by default
   EXPECT_EQ(doc(*p, "u1"), Json::parse(R"({"id": "u1", "email": "a@x.io"})"));
 }

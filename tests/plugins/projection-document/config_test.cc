@@ -54,8 +54,10 @@ std::vector<ConfigIssue> rule_issues(const Json& rule) {
   return check_config(Json{{"on", {{"E", rule}}}});
 }
 
-auto issue(const std::string& path, const std::string& message_part, const std::string& hint_part = "") {
-  return AllOf(Field(&ConfigIssue::path, path), Field(&ConfigIssue::message, HasSubstr(message_part)),
+auto issue(const std::string& path, const std::string& message_part,
+           const std::string& hint_part = "") {
+  return AllOf(Field(&ConfigIssue::path, path),
+               Field(&ConfigIssue::message, HasSubstr(message_part)),
                Field(&ConfigIssue::hint, HasSubstr(hint_part)));
 }
 
@@ -162,21 +164,23 @@ TEST(DocumentConfigTest, RulesKnowWhetherTheyCanChangeTheSortAndSearchFields) {
 }
 
 TEST(DocumentConfigTest, UnknownOperationIsReportedWithDidYouMean) {
-  auto issues = check_config(
-      Json{{"on", {{"UserCreated", {{"sett", {{"name", "$event.data.name"}}}}}}}});
+  auto issues =
+      check_config(Json{{"on", {{"UserCreated", {{"sett", {{"name", "$event.data.name"}}}}}}}});
   EXPECT_THAT(issues, UnorderedElementsAre(issue("on/UserCreated/sett", "unknown operation 'sett'",
                                                  "did you mean 'set'?")));
   EXPECT_THAT(rule_issues({{"incremnt", {{"n", 1}}}}),
               UnorderedElementsAre(issue("on/E/incremnt", "unknown operation", "'increment'")));
   // Nothing close: the hint lists the operations.
-  EXPECT_THAT(rule_issues({{"frobnicate", true}}),
-              UnorderedElementsAre(issue("on/E/frobnicate", "unknown operation", "operations: merge")));
+  EXPECT_THAT(
+      rule_issues({{"frobnicate", true}}),
+      UnorderedElementsAre(issue("on/E/frobnicate", "unknown operation", "operations: merge")));
 }
 
 TEST(DocumentConfigTest, UnknownTopLevelKeyIsReportedWithDidYouMean) {
-  auto issues = check_config(Json{{"serach", Json::array({"name"})},
-                                  {"on", {{"E", {{"set", {{"a", 1}}}}}}}});
-  EXPECT_THAT(issues, UnorderedElementsAre(issue("serach", "unknown key", "did you mean 'search'?")));
+  auto issues =
+      check_config(Json{{"serach", Json::array({"name"})}, {"on", {{"E", {{"set", {{"a", 1}}}}}}}});
+  EXPECT_THAT(issues,
+              UnorderedElementsAre(issue("serach", "unknown key", "did you mean 'search'?")));
 }
 
 TEST(DocumentConfigTest, BadReferencesAreReportedWithTheirPathAndAHint) {
@@ -201,10 +205,12 @@ TEST(DocumentConfigTest, BadReferencesAreReportedWithTheirPathAndAHint) {
   EXPECT_THAT(rule_issues({{"set", {{"t", "$hello"}}}}),
               UnorderedElementsAre(issue("on/E/set/t", "starts with $event or $stream", "$$")));
   // Inside a constant object and list too.
-  EXPECT_THAT(rule_issues({{"set", {{"address", {{"city", "$event.data.cty"}, {"zip", "$evnt.zip"}}},
-                                    {"tags", Json::array({"a", "$event.tpe"})}}}}),
-              UnorderedElementsAre(issue("on/E/set/address/zip", "unknown reference"),
-                                   issue("on/E/set/tags/1", "has no field 'tpe'", "'$event.type'")));
+  EXPECT_THAT(
+      rule_issues({{"set",
+                    {{"address", {{"city", "$event.data.cty"}, {"zip", "$evnt.zip"}}},
+                     {"tags", Json::array({"a", "$event.tpe"})}}}}),
+      UnorderedElementsAre(issue("on/E/set/address/zip", "unknown reference"),
+                           issue("on/E/set/tags/1", "has no field 'tpe'", "'$event.type'")));
   // "$$" escapes: a constant, no issue.
   EXPECT_THAT(rule_issues({{"set", {{"price", "$$5"}}}}), IsEmpty());
 }
@@ -216,17 +222,18 @@ TEST(DocumentConfigTest, EveryReferenceKindCompiles) {
        {"$stream.id", "$stream.type", "$event.id", "$event.type", "$event.version",
         "$event.position", "$event.timestamp", "$event.schema_version", "$event.data",
         "$event.data.a.b", "$event.data.items.0", "$event.metadata", "$event.metadata.user_id",
-        "$event.metadata.correlation_id", "$event.metadata.causation_id",
-        "$event.metadata.source", "$event.metadata.tenant.region"}) {
+        "$event.metadata.correlation_id", "$event.metadata.causation_id", "$event.metadata.source",
+        "$event.metadata.tenant.region"}) {
     set["f" + std::to_string(i++)] = ref;
   }
   EXPECT_THAT(rule_issues({{"set", set}}), IsEmpty());
 }
 
 TEST(DocumentConfigTest, IncrementAndDecrementTakeNumbers) {
-  EXPECT_THAT(rule_issues({{"increment", {{"order_count", "one"}}}}),
-              UnorderedElementsAre(issue("on/E/increment/order_count",
-                                         "takes a number or a reference to one, got string \"one\"")));
+  EXPECT_THAT(
+      rule_issues({{"increment", {{"order_count", "one"}}}}),
+      UnorderedElementsAre(issue("on/E/increment/order_count",
+                                 "takes a number or a reference to one, got string \"one\"")));
   EXPECT_THAT(rule_issues({{"increment", {{"n", true}}}}),
               UnorderedElementsAre(issue("on/E/increment/n", "got boolean true")));
   EXPECT_THAT(rule_issues({{"decrement", {{"n", "$stream.id"}}}}),
@@ -238,15 +245,16 @@ TEST(DocumentConfigTest, IncrementAndDecrementTakeNumbers) {
   // A bad reference is reported once, as a reference.
   EXPECT_THAT(rule_issues({{"increment", {{"n", "$event.dat.total"}}}}),
               UnorderedElementsAre(issue("on/E/increment/n", "has no field 'dat'")));
-  EXPECT_THAT(rule_issues({{"increment", {{"n", 1.5}, {"m", -2}, {"v", "$event.version"},
-                                          {"t", "$event.data.total"}}}}),
-              IsEmpty());
+  EXPECT_THAT(
+      rule_issues({{"increment",
+                    {{"n", 1.5}, {"m", -2}, {"v", "$event.version"}, {"t", "$event.data.total"}}}}),
+      IsEmpty());
 }
 
 TEST(DocumentConfigTest, MergeTakesAReferenceToAnObject) {
   EXPECT_THAT(rule_issues({{"merge", "data"}}),
-              UnorderedElementsAre(issue("on/E/merge", "expects a reference to an object",
-                                         "merge: $event.data")));
+              UnorderedElementsAre(
+                  issue("on/E/merge", "expects a reference to an object", "merge: $event.data")));
   EXPECT_THAT(rule_issues({{"merge", {{"a", 1}}}}),
               UnorderedElementsAre(issue("on/E/merge", "got object")));
   EXPECT_THAT(rule_issues({{"merge", "$event.type"}}),
@@ -259,8 +267,8 @@ TEST(DocumentConfigTest, MergeTakesAReferenceToAnObject) {
 
 TEST(DocumentConfigTest, RemoveDeleteAndUpsertTakeTheirTypes) {
   EXPECT_THAT(rule_issues({{"remove", "email"}}),
-              UnorderedElementsAre(issue("on/E/remove", "expects a list of field names",
-                                         "a list is written")));
+              UnorderedElementsAre(
+                  issue("on/E/remove", "expects a list of field names", "a list is written")));
   EXPECT_THAT(rule_issues({{"remove", Json::array({"email", 5})}}),
               UnorderedElementsAre(issue("on/E/remove/1", "expected a field name, got number 5")));
   EXPECT_THAT(rule_issues({{"delete", "yes"}}),
@@ -285,8 +293,9 @@ TEST(DocumentConfigTest, TargetFieldsArePlainNamesOtherThanId) {
 }
 
 TEST(DocumentConfigTest, IdsMustBeUsable) {
-  EXPECT_THAT(rule_issues({{"id", "$event.dta.user_id"}}),
-              UnorderedElementsAre(issue("on/E/id", "has no field 'dta'", "'$event.data.user_id'")));
+  EXPECT_THAT(
+      rule_issues({{"id", "$event.dta.user_id"}}),
+      UnorderedElementsAre(issue("on/E/id", "has no field 'dta'", "'$event.data.user_id'")));
   EXPECT_THAT(rule_issues({{"id", 5}}),
               UnorderedElementsAre(issue("on/E/id", "expected a reference or a name")));
   EXPECT_THAT(rule_issues({{"id", "$event.data"}}),
@@ -313,9 +322,11 @@ TEST(DocumentConfigTest, SearchSortAndOnAreChecked) {
               UnorderedElementsAre(issue("on", "no event types")));
   EXPECT_THAT(check_config(Json{{"on", Json::array()}}),
               UnorderedElementsAre(issue("on", "expected a map from event type")));
-  EXPECT_THAT(check_config(Json{{"on", {{"UserCreated", nullptr}}}}),
-              UnorderedElementsAre(issue("on/UserCreated", "expected a map of operations, got null")));
-  EXPECT_THAT(check_config(Json::array()), UnorderedElementsAre(issue("", "expected a map of options")));
+  EXPECT_THAT(
+      check_config(Json{{"on", {{"UserCreated", nullptr}}}}),
+      UnorderedElementsAre(issue("on/UserCreated", "expected a map of operations, got null")));
+  EXPECT_THAT(check_config(Json::array()),
+              UnorderedElementsAre(issue("", "expected a map of options")));
   // An empty rule is fine: the event makes the document (with just its id).
   EXPECT_THAT(check_config(Json{{"on", {{"UserCreated", Json::object()}}}}), IsEmpty());
 }
@@ -348,9 +359,10 @@ TEST(DocumentConfigTest, TheGatewaysSchemaCheckCatchesUnknownOperationsFirst) {
   // The gateway calls validate only when the schema check is clean, so
   // these never appear twice.
   Json config = Json{{"on", {{"UserCreated", {{"sett", Json::object()}, {"delete", "yes"}}}}}};
-  EXPECT_THAT(gateway::check_against_schema(config, config_schema()),
-              UnorderedElementsAre(issue("on/UserCreated/sett", "unknown key", "did you mean 'set'?"),
-                                   issue("on/UserCreated/delete", "expected boolean")));
+  EXPECT_THAT(
+      gateway::check_against_schema(config, config_schema()),
+      UnorderedElementsAre(issue("on/UserCreated/sett", "unknown key", "did you mean 'set'?"),
+                           issue("on/UserCreated/delete", "expected boolean")));
 }
 
 }  // namespace

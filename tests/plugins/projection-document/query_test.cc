@@ -10,11 +10,11 @@
 namespace herald::plugins::document {
 namespace {
 
-using testing::EventLog;
-using testing::make_projection;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
+using testing::EventLog;
 using ::testing::IsEmpty;
+using testing::make_projection;
 
 std::vector<std::string> ids(const QueryPage& page) {
   std::vector<std::string> out;
@@ -27,13 +27,19 @@ class DocumentQueryTest : public ::testing::Test {
   void SetUp() override {
     projection_ = make_projection(R"({"search": ["name", "email", "tags"], "on": {
         "Put": {"merge": "$event.data"}}})");
-    put("u1", {{"name", "Charlie Brown"}, {"email", "charlie@peanuts.org"}, {"age", 8},
-               {"active", true}, {"tags", {"kid", "Blockhead"}}});
-    put("u2", {{"name", "alice"}, {"email", "alice@x.io"}, {"age", 31}, {"active", false},
+    put("u1", {{"name", "Charlie Brown"},
+               {"email", "charlie@peanuts.org"},
+               {"age", 8},
+               {"active", true},
+               {"tags", {"kid", "Blockhead"}}});
+    put("u2", {{"name", "alice"},
+               {"email", "alice@x.io"},
+               {"age", 31},
+               {"active", false},
                {"score", 2.0}});
     put("u3", {{"name", "Bob"}, {"email", "bob@x.io"}, {"age", 8.0}, {"active", true}});
-    put("u4", {{"name", "dave"}, {"email", "dave@CHARLIE.example"}, {"active", true},
-               {"score", 19.99}});
+    put("u4",
+        {{"name", "dave"}, {"email", "dave@CHARLIE.example"}, {"active", true}, {"score", 19.99}});
     put("u5", {{"email", "nameless@x.io"}, {"age", 120}, {"active", nullptr}});
   }
 
@@ -221,7 +227,9 @@ TEST_F(DocumentQueryTest, SearchIsCaseInsensitiveOverTheSearchFields) {
   EXPECT_THAT(ids(run(q)), ElementsAre("u1"));
   q.text = "31";  // age is not a search field
   EXPECT_THAT(ids(run(q)), IsEmpty());
-  q.text = "brown" "charlie";  // never across two fields
+  q.text =
+      "brown"
+      "charlie";  // never across two fields
   EXPECT_THAT(ids(run(q)), IsEmpty());
   q.text = "x.io";
   q.sort = "name";

@@ -14,8 +14,8 @@
 namespace herald::plugins::document {
 namespace {
 
-using testing::make_projection;
 using ::testing::ElementsAre;
+using testing::make_projection;
 
 // The users read model as a user writes it in herald.yaml.
 const char* kUsersConfig = R"({
@@ -123,7 +123,7 @@ TEST_F(UsersReadModelTest, GetListAndSearchTheSeedsUsers) {
   catch_up(*p, p->position());
   EXPECT_EQ(p->get("u3")->value(), Json::parse(R"({"id": "u3", "name": "Charlie Brown",
       "email": "charlie@example.com", "active": true, "created_at": ")" +
-                                                 u3["created_at"].get<std::string>() + "\"}"));
+                                               u3["created_at"].get<std::string>() + "\"}"));
 }
 
 TEST_F(UsersReadModelTest, ReplayingTheWholeLogAgainChangesNothing) {
@@ -153,11 +153,18 @@ TEST(OrderSummariesTest, OrdersPerUserSpanAggregates) {
                          "pull": {"order_ids": "$stream.id"},
                          "increment": {"cancelled_count": 1}}}})");
   testing::EventLog log;
-  ASSERT_TRUE(p->apply(log.next("Order", "o1", "OrderCreated", {{"user_id", "u1"}, {"total", 19.5}})).is_ok());
-  ASSERT_TRUE(p->apply(log.next("Order", "o2", "OrderCreated", {{"user_id", "u1"}, {"total", 0.5}})).is_ok());
-  ASSERT_TRUE(p->apply(log.next("Order", "o3", "OrderCreated", {{"user_id", "u2"}, {"total", 7}})).is_ok());
-  ASSERT_TRUE(p->apply(log.next("Order", "o2", "OrderCancelled", {{"user_id", "u1"}, {"total", 0.5}})).is_ok());
-  ASSERT_TRUE(p->apply(log.next("Order", "o9", "OrderCancelled", {{"user_id", "u9"}, {"total", 1}})).is_ok());
+  ASSERT_TRUE(
+      p->apply(log.next("Order", "o1", "OrderCreated", {{"user_id", "u1"}, {"total", 19.5}}))
+          .is_ok());
+  ASSERT_TRUE(p->apply(log.next("Order", "o2", "OrderCreated", {{"user_id", "u1"}, {"total", 0.5}}))
+                  .is_ok());
+  ASSERT_TRUE(
+      p->apply(log.next("Order", "o3", "OrderCreated", {{"user_id", "u2"}, {"total", 7}})).is_ok());
+  ASSERT_TRUE(
+      p->apply(log.next("Order", "o2", "OrderCancelled", {{"user_id", "u1"}, {"total", 0.5}}))
+          .is_ok());
+  ASSERT_TRUE(p->apply(log.next("Order", "o9", "OrderCancelled", {{"user_id", "u9"}, {"total", 1}}))
+                  .is_ok());
   Json u1 = p->get("u1")->value();
   EXPECT_EQ(u1["order_count"], 1);
   EXPECT_DOUBLE_EQ(u1["total_spent"].get<double>(), 19.5);
@@ -206,10 +213,12 @@ TEST(DocumentConcurrencyTest, ReadersRunWhileTheSubscriptionApplies) {
   testing::EventLog log;
   for (int i = 0; i < kUsers; ++i) {
     std::string id = "u" + std::to_string(i);
-    ASSERT_TRUE(p->apply(log.user(id, "UserCreated", {{"name", "User " + std::to_string(i)},
-                                                       {"email", id + "@example.com"}}))
-                    .is_ok());
-    ASSERT_TRUE(p->apply(log.user(id, "UserUpdated", {{"name", "user " + std::to_string(i)}})).is_ok());
+    ASSERT_TRUE(
+        p->apply(log.user(id, "UserCreated",
+                          {{"name", "User " + std::to_string(i)}, {"email", id + "@example.com"}}))
+            .is_ok());
+    ASSERT_TRUE(
+        p->apply(log.user(id, "UserUpdated", {{"name", "user " + std::to_string(i)}})).is_ok());
   }
   done = true;
   for (auto& t : readers) t.join();
