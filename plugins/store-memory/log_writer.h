@@ -21,14 +21,14 @@
 //   always  one write() and one fdatasync() per record; no sharing.
 //   batch   one write() and one fdatasync() per batch: appends that arrive
 //           during an fdatasync form the next batch, so concurrency raises
-//           throughput instead of queueing on the disk. When the writer
-//           finds fewer jobs queued than the last batch's callers plus
-//           those already waiting, it waits for the rest — at most half the
-//           last commit's duration and 2 ms. Without that, callers busy
-//           copying their results when the writer looks split into two
-//           cohorts that commit in turn, each with half the batch (the
-//           reason for PostgreSQL's commit_delay and MySQL's
-//           binlog_group_commit_sync_delay, which adapt less).
+//           throughput instead of queueing on the disk. When commits are
+//           slow (≥ 0.5 ms) and the writer finds fewer jobs queued than the
+//           last batch's callers plus those already waiting, it waits for
+//           the rest — at most a quarter of the last commit and 2 ms.
+//           Without that, callers still busy with their results when the
+//           writer looks split into two cohorts that commit in turn, each
+//           with half the batch (the reason for PostgreSQL's commit_delay
+//           and MySQL's binlog_group_commit_sync_delay, which adapt less).
 //   never   one write() per batch and no fdatasync: a crash of the process
 //           loses nothing, a crash of the machine may.
 //
@@ -151,7 +151,7 @@ class LogWriter {
   // Writer thread, queue lock held, queue not empty: the group commit wait
   // described above.
   void gather(std::unique_lock<std::mutex>& lock, std::size_t last_batch,
-              std::chrono::nanoseconds last_sync);
+              std::chrono::nanoseconds last_io);
   void process(std::vector<JobPtr>& batch, Beacon& done);
   // Marks every job of `batch` that is not done yet as done with `status`
   // and wakes their callers.
@@ -192,7 +192,8 @@ class LogWriter {
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::uint64_t> io_ns_{0};
 
-  std::string buffer_;  // writer thread only
+  std::string buffer_;            // writer thread only
+  std::uint64_t last_io_ns_ = 0;  // writer thread only: the last write() + fdatasync()
   std::thread thread_;
 };
 
