@@ -68,7 +68,7 @@ bench_http() {
 case "$what" in
   store|all) run_if_built bench_store_append ;;&
   aggregate|all) run_if_built bench_aggregate_decide; run_if_built bench_aggregate_load ;;&
-  projection|all) run_if_built bench_projection_apply ;;&
+  projection|all) run_if_built bench_projection_apply; run_if_built bench_projection_rebuild ;;&
   http|all) log "== http"; bench_http ;;
   store|aggregate|projection) ;;
   *) echo "unknown benchmark '$what' (store | aggregate | projection | http | all)" >&2; exit 2 ;;

@@ -202,6 +202,14 @@ TEST_F(HttpE2E, IdempotencyKeyReturnsTheFirstAnswer) {
   EXPECT_EQ(get("/v1/events?after=0").json()["events"].size(), 1u);
   auto reused = post("/v1/commands/User/u2", create_user("Bob", "bob@example.com"), key);
   expect_problem(reused, 422);
+
+  // The key is durable: after a restart the retry still gets the first answer.
+  ASSERT_EQ(herald_->stop(), 0);
+  herald_->start();
+  auto after_restart = post("/v1/commands/User/u1", create_user("Alice", "alice@example.com"), key);
+  ASSERT_EQ(after_restart.status, 200) << after_restart.body;
+  EXPECT_EQ(after_restart.json()["events"], first.json()["events"]);
+  EXPECT_EQ(get("/v1/events?after=0").json()["events"].size(), 1u);
 }
 
 TEST_F(HttpE2E, GatewayMakesTheIdWhenNoneIsGiven) {
