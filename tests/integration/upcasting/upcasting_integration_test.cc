@@ -94,6 +94,36 @@ TEST(UpcastingIntegration, OldEventsMeetNewCodeInAggregatesAndProjections) {
   runtime.store().close();
 }
 
+TEST(UpcastingIntegration, CxxUpcasterPluginsChainWithDeclarativeOnes) {
+  const std::string config = std::string(R"(
+store: { plugin: memory, config: { path: "" } }
+upcasters:
+  - plugin: )") + HERALD_FIXTURE_DIR + R"(/upcaster/libherald-test-upcaster.so
+    config: { field: n }
+  - event: Legacy
+    from_version: 2
+    rename_type: Modern
+)";
+  ::setenv("PLUGIN_DIR", HERALD_PLUGIN_DIR, 1);
+  Runtime runtime(parse_gateway_config(ConfigDocument::from_string(config, "cxx.yaml")));
+  runtime.build();
+  RecordedEvent e;
+  e.type = "Legacy";
+  e.schema_version = 1;
+  e.data = {{"n", "42"}};
+  ASSERT_TRUE(runtime.upcasters().upcast(e).is_ok());
+  EXPECT_EQ(e.type, "Modern");
+  EXPECT_EQ(e.schema_version, 3);
+  EXPECT_EQ(e.data["n"], 42);
+  RecordedEvent bad = e;
+  bad.type = "Legacy";
+  bad.schema_version = 1;
+  bad.data = {{"n", "many"}};
+  auto s = runtime.upcasters().upcast(bad);
+  EXPECT_EQ(s.code(), StatusCode::kFailed);
+  EXPECT_NE(s.message().find("not a number"), std::string::npos);
+}
+
 TEST(UpcastingIntegration, ConfigProblemsAreReportedWithLines) {
   const char* bad = R"(
 store: { plugin: memory, config: { path: "" } }
