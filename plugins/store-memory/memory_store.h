@@ -8,12 +8,12 @@
 //   - open() and close() on the main thread, once each, before and after
 //     everything else.
 //   - Every other call from any thread, concurrently. A write (append,
-//     snapshot, checkpoint) prepares its record on the calling thread — the
-//     events as they will be kept and their encoding — and hands it to the
-//     writer thread, which checks and places it under the state lock
+//     snapshot, checkpoint) encodes its record on the calling thread (for
+//     an append that encoding is also what the store keeps) and hands it to
+//     the writer thread, which checks and places it under the state lock
 //     (MemoryStore::sequence), writes and syncs it together with everything
-//     else queued, and wakes the caller. Reads take the state lock briefly,
-//     collect shared pointers and copy the events after letting go.
+//     else queued, and wakes the caller. Reads take the state lock briefly
+//     to collect event references, and decode the events after letting go.
 //   - Readers only ever see durable events: reads stop at the writer's
 //     durable position. Version and idempotency checks of new appends see
 //     every accepted append, including those still on their way to disk.
