@@ -144,6 +144,7 @@ void Runtime::build() {
     std::string name;
     SubscriptionFilter filter;
     ProjectionRegistry::Factory factory;
+    std::shared_ptr<Projection> first;
   };
   std::vector<PendingProjection> pending;
   for (std::size_t i = 0; i < config_.projections.size(); ++i) {
@@ -162,15 +163,16 @@ void Runtime::build() {
       if (!is_type) filter.event_types.insert(from);
     }
     PluginContext ctx{section.name, section.config, logger_for(section.name), store_.get()};
-    // The factory runs now (to report config problems) and again for each
-    // rebuild.
+    // The factory runs now (its model is the first live one, and what it
+    // throws is a config problem) and again for each rebuild.
     ProjectionRegistry::Factory factory = [plugin, ctx]() -> std::shared_ptr<Projection> {
       auto p = plugin->descriptor->make_projection(ctx);
       if (!p) throw std::runtime_error("the projection factory made nothing");
       return keep_loaded(std::move(p), plugin);
     };
-    if (!check.make(*plugin, section, [&] { return factory(); })) continue;
-    pending.push_back({section.name, std::move(filter), std::move(factory)});
+    auto first = check.make(*plugin, section, [&] { return factory(); });
+    if (!first) continue;
+    pending.push_back({section.name, std::move(filter), std::move(factory), std::move(first)});
     instances_.push_back({"projections[" + std::to_string(i) + "]", section.name, plugin});
   }
   for (auto& section : config_.transports) {
@@ -212,7 +214,9 @@ void Runtime::build() {
   router_ = std::make_unique<CommandRouter>(*store_, config_.limits, &upcasters_);
   for (auto& type : types) router_->add(std::move(type));
   projections_ = std::make_unique<ProjectionRegistry>(*store_, upcasters_);
-  for (auto& p : pending) projections_->add(p.name, std::move(p.filter), std::move(p.factory));
+  for (auto& p : pending) {
+    projections_->add(p.name, std::move(p.filter), std::move(p.factory), std::move(p.first));
+  }
 }
 
 void Runtime::open() {

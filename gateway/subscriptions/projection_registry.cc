@@ -23,12 +23,13 @@ std::shared_ptr<Subscription> ProjectionRegistry::make_subscription(const Entry&
   return std::make_shared<Subscription>(store_, upcasters_, std::move(o), std::move(p));
 }
 
-void ProjectionRegistry::add(const std::string& name, SubscriptionFilter filter, Factory factory) {
+void ProjectionRegistry::add(const std::string& name, SubscriptionFilter filter, Factory factory,
+                             std::shared_ptr<Projection> first) {
   auto e = std::make_unique<Entry>();
   e->name = name;
   e->filter = std::move(filter);
   e->factory = std::move(factory);
-  e->projection = e->factory();
+  e->projection = std::move(first);
   e->subscription = make_subscription(*e, e->projection, false);
   std::lock_guard lock(mutex_);
   entries_.emplace(name, std::move(e));

@@ -26,8 +26,10 @@ class ProjectionRegistry {
   ProjectionRegistry(EventStore& store, const UpcasterChain& upcasters);
   ~ProjectionRegistry();
 
-  // Start-up: makes the first model (factory may throw).
-  void add(const std::string& name, SubscriptionFilter filter, Factory factory);
+  // Start-up: `first` is the live model to begin with; `factory` makes the
+  // fresh ones for rebuilds.
+  void add(const std::string& name, SubscriptionFilter filter, Factory factory,
+           std::shared_ptr<Projection> first);
   void start();
   void stop();
 

@@ -188,10 +188,11 @@ TEST(ProjectionRegistry, RebuildBuildsAFreshModelThatEqualsTheLiveOne) {
   for (int i = 0; i < 200; ++i) append(store, "User", "u" + std::to_string(i % 17), i % 2 ? "A" : "B");
   ProjectionRegistry registry(store, none);
   int made = 0;
-  registry.add("recorder", {}, [&] {
+  ProjectionRegistry::Factory factory = [&] {
     ++made;
     return std::make_shared<Recorder>();
-  });
+  };
+  registry.add("recorder", {}, factory, factory());
   registry.start();
   auto live = registry.find("recorder");
   ASSERT_TRUE(live);
