@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "herald/store.h"
 
@@ -91,6 +92,10 @@ struct EncodedBatch {
   std::vector<std::uint32_t> event_offsets;
 };
 EncodedBatch encode_event_batch(const AppendRequest& request);
+// The same into `payload` and `event_offsets`, replacing what they held and
+// reusing their memory.
+void encode_event_batch(const AppendRequest& request, std::string& payload,
+                        std::vector<std::uint32_t>& event_offsets);
 
 // The batch fields of a payload and where its events start, found without
 // parsing JSON. Every length is checked against the payload.

@@ -73,6 +73,19 @@ struct Job {
   explicit Job(RecordType t) : type(t) {}
   virtual ~Job() = default;
 
+  // Makes a job that is done, and that the writer has let go of, like new
+  // for another submit().
+  void reuse() {
+    payload = {};
+    payload_crc = 0;
+    write = false;
+    placement = Placement{};
+    needs_durable = 0;
+    round = 0;
+    status = Status::ok();
+    done.store(false, std::memory_order_relaxed);
+  }
+
   // Set by the caller before submit() (appends: by the sequencer, when the
   // payload has moved into the store's state). Whatever it views outlives
   // the job's time in the writer.

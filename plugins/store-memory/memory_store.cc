@@ -70,16 +70,36 @@ Status check_request(const AppendRequest& request) {
 }  // namespace
 
 // One append on its way through the writer. The caller fills in the request
-// part; the sequencer the answer.
+// part; the sequencer the answer. Each calling thread reuses its jobs (see
+// take_append_job()), so the encoding buffers keep their memory.
 struct MemoryStore::AppendJob : Job {
   AppendJob() : Job(RecordType::kEventBatch) {}
+
+  // Like new, keeping the buffers' memory.
+  void reuse() {
+    Job::reuse();
+    stream_key.clear();
+    expected = ExpectedVersion{};
+    key.clear();
+    fingerprint.clear();
+    expires_at = 0;
+    answer = Status::ok();
+    current_version = kNoVersion;
+    duplicate = false;
+    first_events.clear();
+    first_fingerprint.clear();
+  }
+
   std::string stream_key;
   ExpectedVersion expected;
   std::string key;
   std::string fingerprint;
   TimestampUs expires_at = 0;
-  // The encoded events; moved into the store's state when placed.
-  std::unique_ptr<StoredBatch> batch;
+  // The encoded events, which `batch` views until the sequencer copies it
+  // into the store's state.
+  std::string encoded;
+  std::vector<std::uint32_t> event_offsets;
+  StoredBatch batch;
 
   Status answer;  // conflict or failed; ok otherwise
   Version current_version = kNoVersion;
@@ -263,7 +283,7 @@ void MemoryStore::sequence_append(AppendJob& job, TimestampUs now) {
   // 2. Event ids already held: all of them is a retry, some of them a bug.
   // Claiming the ids now costs one hash probe per event; a refusal below
   // gives them back.
-  StoredBatch& batch = *job.batch;
+  const StoredBatch& batch = job.batch;
   const std::size_t count = batch.event_offsets.size();
   const Position first_position = data_.last_position() + 1;
   std::vector<Position> held;
@@ -297,9 +317,9 @@ void MemoryStore::sequence_append(AppendJob& job, TimestampUs now) {
   }
 
   // 4. Place the events; they become visible to readers once durable.
-  batch.placement = Placement{first_position, current + 1, data_.next_timestamp(now)};
+  job.batch.placement = Placement{first_position, current + 1, data_.next_timestamp(now)};
   job.placement = batch.placement;
-  const StoredBatch* placed = data_.add(stream, job.stream_key, std::move(job.batch));
+  const StoredBatch* placed = data_.add(stream, job.stream_key, batch);
   job.payload = placed->payload;  // lives in the state from now on
   if (!job.key.empty()) {
     data_.remember_key(job.key,
@@ -351,27 +371,42 @@ AppendResult MemoryStore::append(const AppendRequest& request) {
 
   // Everything that needs no state is prepared here, on the caller's thread:
   // the encoded events (also what the store keeps) and their checksum.
-  auto job = std::make_shared<AppendJob>();
+  std::shared_ptr<AppendJob> job = take_append_job();
   job->stream_key = request.stream.key();
   job->expected = request.expected;
   job->key = request.idempotency_key;
   job->fingerprint = request.idempotency_fingerprint;
   job->expires_at = request.idempotency_expires_at;
-  EncodedBatch encoded = encode_event_batch(request);
-  if (encoded.payload.size() + kRecordHeaderSize > options_.max_record_bytes) {
+  encode_event_batch(request, job->encoded, job->event_offsets);
+  if (job->encoded.size() + kRecordHeaderSize > options_.max_record_bytes) {
     return failed_append(Status::failed("the append's " + std::to_string(request.events.size()) +
-                                        " events take " + std::to_string(encoded.payload.size()) +
+                                        " events take " + std::to_string(job->encoded.size()) +
                                         " bytes encoded, more than max_record_bytes (" +
                                         std::to_string(options_.max_record_bytes) + ")"));
   }
-  if (persistent_) job->payload_crc = crc32c(encoded.payload.data(), encoded.payload.size());
-  job->batch = std::make_unique<StoredBatch>(StoredBatch{
-      request.stream, Placement{}, std::move(encoded.payload), std::move(encoded.event_offsets)});
+  if (persistent_) job->payload_crc = crc32c(job->encoded.data(), job->encoded.size());
+  job->batch = StoredBatch{request.stream, Placement{}, job->encoded, job->event_offsets};
 
-  if (Status s = run(job); !s.is_ok()) return failed_append(std::move(s));
+  if (writer_->failed()) return failed_append(Status::retry(writer_->health().message()));
+  writer_->submit(job);
 
+  // While the writer places, writes and syncs the record: the events as
+  // recorded are the request's, where the sequencer puts them, so they are
+  // copied now rather than after the wake-up, when this thread is on the
+  // way to its next append (and other callers to theirs).
   AppendResult r;
+  r.events.reserve(request.events.size());
+  for (const NewEvent& e : request.events) {
+    r.events.push_back(
+        RecordedEvent{e.id, request.stream, e.type, e.schema_version, 0, 0, 0, e.data, e.metadata});
+  }
+
+  if (Status s = writer_->wait(*job, options_.sync_timeout); !s.is_ok()) {
+    return failed_append(std::move(s));
+  }
+  if (!job->status.is_ok()) return failed_append(std::move(job->status));
   if (!job->answer.is_ok()) {
+    r.events.clear();
     r.status = std::move(job->answer);
     r.current_version = job->current_version;
     return r;
@@ -385,17 +420,35 @@ AppendResult MemoryStore::append(const AppendRequest& request) {
     r.current_version = r.events.back().version;
     return r;
   }
-  // The events as recorded are the request's, where the sequencer put them.
   const Placement& p = job->placement;
-  r.events.reserve(request.events.size());
-  for (std::size_t i = 0; i < request.events.size(); ++i) {
-    const NewEvent& e = request.events[i];
-    r.events.push_back(RecordedEvent{e.id, request.stream, e.type, e.schema_version,
-                                     p.first_version + static_cast<Version>(i),
-                                     p.first_position + i, p.timestamp, e.data, e.metadata});
+  for (std::size_t i = 0; i < r.events.size(); ++i) {
+    r.events[i].version = p.first_version + static_cast<Version>(i);
+    r.events[i].position = p.first_position + i;
+    r.events[i].timestamp = p.timestamp;
   }
   r.current_version = job->current_version;
   return r;
+}
+
+std::shared_ptr<MemoryStore::AppendJob> MemoryStore::take_append_job() {
+  // A job is free again once the writer has let go of it: the writer keeps
+  // its batch's jobs a moment after waking their callers, and a job whose
+  // caller timed out until the writer is done with it. Two spares a thread
+  // cover the first case; the rare rest gets a new job.
+  thread_local std::shared_ptr<AppendJob> spares[2];
+  thread_local unsigned next_spare = 0;
+  for (auto& spare : spares) {
+    if (spare && spare.use_count() == 1) {
+      // Pairs with the release in the writer's reference drop: whatever it
+      // did with the job happens before this thread changes it.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      spare->reuse();
+      return spare;
+    }
+  }
+  auto& slot = spares[next_spare++ % 2];
+  slot = std::make_shared<AppendJob>();
+  return slot;
 }
 
 // --- Reads -------------------------------------------------------------------

@@ -81,6 +81,10 @@ class MemoryStore final : public EventStore, private Sequencer {
   void made_durable(const std::vector<JobPtr>& batch) override;
   void sequence_append(AppendJob& job, TimestampUs now);
 
+  // A job for an append on this thread, reused when the writer is done with
+  // it.
+  static std::shared_ptr<AppendJob> take_append_job();
+
   Status usable() const;
   // Submits a job and waits for its answer: ok, or why there is none.
   Status run(const JobPtr& job);

@@ -86,9 +86,10 @@ std::vector<Position>& StoreState::positions_of(PositionsByName& index, std::str
 }
 
 const StoredBatch* StoreState::add(StreamState* known, const std::string& stream_key,
-                                   std::unique_ptr<StoredBatch> batch) {
-  const StoredBatch* b = batch.get();
-  batches_.push_back(std::move(batch));
+                                   const StoredBatch& batch) {
+  const StoredBatch* b = &batches_.emplace_back(StoredBatch{batch.stream, batch.placement,
+                                                            arena_.copy(batch.payload),
+                                                            arena_.copy(batch.event_offsets)});
   auto& stream = (known != nullptr ? *known : streams_[stream_key]).positions;
   auto& by_stream_type = positions_of(by_stream_type_, b->stream.type);
   // Consecutive events mostly share a type: look its list up once per run.
@@ -222,7 +223,6 @@ Status StoreState::replay(const RecordHeader& header, std::string_view payload,
   };
   switch (type) {
     case RecordType::kEventBatch: {
-      auto batch = std::make_unique<StoredBatch>();
       BatchLayout layout;
       if (std::string error = scan_event_batch(payload, layout); !error.empty()) {
         return malformed(error);
@@ -241,21 +241,18 @@ Status StoreState::replay(const RecordHeader& header, std::string_view payload,
                          std::to_string(placement.first_version) + " where version " +
                          std::to_string(current + 1) + " was expected");
       }
-      batch->stream = layout.stream;
-      batch->placement = placement;
-      batch->payload.assign(payload);
-      batch->event_offsets = std::move(layout.event_offsets);
+      const StoredBatch batch{layout.stream, placement, payload, layout.event_offsets};
       std::vector<Position> held;
-      if (claim_ids(*batch, placement.first_position, held) > 0) {
-        release_ids(*batch, placement.first_position);
+      if (claim_ids(batch, placement.first_position, held) > 0) {
+        release_ids(batch, placement.first_position);
         const Position p = held.front();
         const std::string_view id = p <= last_position() ? at(p).batch->id(at(p).index)
-                                                         : batch->id(p - placement.first_position);
+                                                         : batch.id(p - placement.first_position);
         return malformed("event id " + std::string(id) + " is stored twice");
       }
       last_timestamp_ = std::max(last_timestamp_, placement.timestamp);
-      const std::size_t count = batch->event_offsets.size();
-      add(stream, stream_key, std::move(batch));
+      const std::size_t count = batch.event_offsets.size();
+      add(stream, stream_key, batch);
       // Keys that expired meanwhile are not brought back.
       if (!layout.idempotency_key.empty() && !expired(layout.idempotency_expires_at, now)) {
         remember_key(std::move(layout.idempotency_key),

@@ -19,11 +19,13 @@
 #include <memory>
 #include <optional>
 #include <queue>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "arena.h"
 #include "herald/status.h"
 #include "herald/store.h"
 #include "id_index.h"
@@ -31,12 +33,14 @@
 
 namespace herald::plugins::memory {
 
-// One append as kept in memory: the payload of its log record.
+// One append as kept in memory: the payload of its log record. Once added
+// to the state its payload and offsets live in the state's arena; before
+// that (while the sequencer checks it) they view the caller's encoding.
 struct StoredBatch {
   StreamId stream;
   Placement placement;  // set when the sequencer places it
-  std::string payload;
-  std::vector<std::uint32_t> event_offsets;  // where each event starts in payload
+  std::string_view payload;
+  std::span<const std::uint32_t> event_offsets;  // where each event starts in payload
 
   std::string_view id(std::size_t i) const { return event_id_at(payload, event_offsets[i]); }
   std::string_view type(std::size_t i) const { return event_type_at(payload, event_offsets[i]); }
@@ -92,9 +96,10 @@ class StoreState {
   // Adds an append, placed and with its ids claimed: its first position is
   // last_position() + 1 and its first version follows the stream's.
   // `stream` is find_stream(stream key), looked up once by the caller (null
-  // for a new stream). Returns the batch where it now lives.
+  // for a new stream). Copies the payload and offsets into the arena and
+  // returns the batch where it now lives.
   const StoredBatch* add(StreamState* stream, const std::string& stream_key,
-                         std::unique_ptr<StoredBatch> batch);
+                         const StoredBatch& batch);
 
   // Timestamps for new events: now, but never before an earlier one.
   TimestampUs next_timestamp(TimestampUs now);
@@ -153,7 +158,8 @@ class StoreState {
   void expire_keys(TimestampUs now);
   std::vector<Position>& positions_of(PositionsByName& index, std::string_view name);
 
-  std::deque<std::unique_ptr<StoredBatch>> batches_;
+  Arena arena_;                     // every batch's payload and offsets
+  std::deque<StoredBatch> batches_;  // a deque: batches never move
   std::deque<EventRef> log_;  // log_[p - 1] holds position p
   std::unordered_map<std::string, StreamState> streams_;
   PositionsByName by_event_type_;

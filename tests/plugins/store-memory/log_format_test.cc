@@ -85,6 +85,66 @@ TEST(MemoryStoreLogFormatTest, EventBatchRoundTrips) {
   EXPECT_EQ(out.events[1].stream, req.stream);
 }
 
+// The encoder writes common JSON itself and leaves the rest to nlohmann:
+// either way the stored text is exactly Json::dump()'s.
+TEST(MemoryStoreLogFormatTest, EventJsonIsStoredAsItsCompactDump) {
+  const std::vector<Json> values = {
+      Json::object(),
+      Json::array(),
+      Json{{"name", "Ada"}, {"age", 36}, {"active", true}, {"gone", nullptr}},
+      Json{{"n", -9223372036854775807LL - 1}, {"u", 18446744073709551615ULL}, {"z", 0}},
+      Json{{"f", 12.5}, {"g", -0.0}, {"h", 1e300}, {"i", 0.1}},
+      Json{{"quote \" key", "back\\slash"}, {"ctl", std::string("a\x01\n\t")}, {"del", "\x7f"}},
+      Json{{"ü", "naïve ☃ 😀"}, {"nested", {{"a", {1, 2, {{"b", "c"}}}}, {"e", Json::array()}}}},
+      Json::parse(R"([1, "two", 3.0, [false, null], {"k": [{"x": -1}]}])"),
+  };
+  for (const Json& data : values) {
+    AppendRequest req;
+    req.stream = {"User", "u1"};
+    NewEvent e;
+    e.id = "id";
+    e.type = "T";
+    e.data = data;
+    e.metadata.extra = data.is_object() ? data : Json::object();
+    req.events = {e};
+    const std::string payload = encode_event_batch(req).payload;
+    EXPECT_NE(payload.find(data.dump()), std::string::npos) << data.dump();
+    DecodedBatch out;
+    ASSERT_EQ(decode_event_batch(payload, Placement{1, 0, 1}, out), "") << data.dump();
+    EXPECT_EQ(out.events[0].data, data);
+    EXPECT_EQ(out.events[0].metadata.extra, e.metadata.extra);
+  }
+  // Invalid UTF-8 is refused as nlohmann refuses it, not stored.
+  AppendRequest bad;
+  bad.stream = {"User", "u1"};
+  NewEvent e;
+  e.id = "id";
+  e.type = "T";
+  e.data = Json{{"k", std::string("\xff\xfe")}};
+  bad.events = {e};
+  EXPECT_THROW(encode_event_batch(bad), Json::type_error);
+}
+
+TEST(MemoryStoreLogFormatTest, EncodingIntoUsedBuffersReplacesTheirContent) {
+  AppendRequest req;
+  req.stream = {"User", "u1"};
+  NewEvent e;
+  e.id = "id-1";
+  e.type = "UserCreated";
+  e.data = Json{{"name", "a fairly long name to make the first payload the larger one"}};
+  req.events = {e, e};
+  req.events[1].id = "id-2";
+  std::string payload;
+  std::vector<std::uint32_t> offsets;
+  encode_event_batch(req, payload, offsets);
+  req.events.resize(1);
+  req.events[0].data = Json{{"name", "b"}};
+  encode_event_batch(req, payload, offsets);
+  EncodedBatch fresh = encode_event_batch(req);
+  EXPECT_EQ(payload, fresh.payload);
+  EXPECT_EQ(offsets, fresh.event_offsets);
+}
+
 TEST(MemoryStoreLogFormatTest, TruncatedPayloadIsReportedNotMisread) {
   AppendRequest req;
   req.stream = {"User", "u1"};
