@@ -25,11 +25,11 @@ Status AggregateRepository::fold(const AggregateType& type, AggregateState& stat
   return Status::ok();
 }
 
-Result<AggregateState> AggregateRepository::load(const AggregateType& type,
-                                                 const StreamId& stream, bool fresh) {
+Result<AggregateRepository::StatePtr> AggregateRepository::load(const AggregateType& type,
+                                                                const StreamId& stream, bool fresh) {
   const std::string key = stream.key();
   if (!fresh) {
-    if (auto hit = cache_.get(key)) return *hit;
+    if (auto hit = cache_.get(key)) return hit;
   }
   AggregateState state{kNoVersion, type.aggregate->initial_state()};
   if (type.snapshot_every > 0) {
@@ -57,27 +57,29 @@ Result<AggregateState> AggregateRepository::load(const AggregateType& type,
     }
     if (page->events.size() < kPageSize) break;
   }
-  cache_.put(key, state);
-  return state;
+  auto loaded = std::make_shared<const AggregateState>(std::move(state));
+  cache_.put(key, loaded);
+  return loaded;
 }
 
 Status AggregateRepository::advance(const AggregateType& type, const StreamId& stream,
-                                    AggregateState& state,
+                                    const AggregateState& decided_on,
                                     const std::vector<RecordedEvent>& events) {
-  const Version before = state.version;
+  const Version before = decided_on.version;
+  auto state = std::make_shared<AggregateState>(decided_on);
   for (const auto& event : events) {
-    if (Status s = fold(type, state, event); !s.is_ok()) {
+    if (Status s = fold(type, *state, event); !s.is_ok()) {
       cache_.evict(stream.key());
       return s;
     }
   }
   cache_.put(stream.key(), state);
   if (type.snapshot_every > 0 &&
-      (state.version + 1) / type.snapshot_every > (before + 1) / type.snapshot_every) {
-    Snapshot snap{stream, state.version, type.aggregate->state_format(), state.state, now_us()};
+      (state->version + 1) / type.snapshot_every > (before + 1) / type.snapshot_every) {
+    Snapshot snap{stream, state->version, type.aggregate->state_format(), state->state, now_us()};
     if (Status s = store_.save_snapshot(snap); !s.is_ok()) {
       // A missing snapshot only makes the next cold load longer.
-      spdlog::warn("snapshot of {} at version {} not saved: {}", stream.key(), state.version,
+      spdlog::warn("snapshot of {} at version {} not saved: {}", stream.key(), state->version,
                    s.message());
     }
   }

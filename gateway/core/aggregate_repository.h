@@ -39,14 +39,17 @@ class AggregateRepository {
   // `upcasters` may be null (none); it must outlive the repository.
   AggregateRepository(EventStore& store, std::size_t cache_size, const UpcasterChain* upcasters = nullptr);
 
-  // The current state. `fresh` skips the cache (after a conflict). Errors:
-  // the store's status, or kFailed when the aggregate cannot fold an event.
-  Result<AggregateState> load(const AggregateType& type, const StreamId& stream, bool fresh = false);
+  using StatePtr = StateCache::StatePtr;
 
-  // Folds events just appended into `state` (the state they were decided
-  // on), caches the result and saves a snapshot when the stream crossed a
-  // multiple of snapshot_every.
-  Status advance(const AggregateType& type, const StreamId& stream, AggregateState& state,
+  // The current state, shared with the cache: never modified. `fresh` skips
+  // the cache (after a conflict). Errors: the store's status, or kFailed when
+  // the aggregate cannot fold an event.
+  Result<StatePtr> load(const AggregateType& type, const StreamId& stream, bool fresh = false);
+
+  // Folds events just appended onto a copy of `state` (the state they were
+  // decided on), caches the result and saves a snapshot when the stream
+  // crossed a multiple of snapshot_every.
+  Status advance(const AggregateType& type, const StreamId& stream, const AggregateState& state,
                  const std::vector<RecordedEvent>& events);
 
   void forget(const StreamId& stream) { cache_.evict(stream.key()); }

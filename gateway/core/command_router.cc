@@ -72,16 +72,25 @@ CommandOutcome CommandRouter::unknown_type(const std::string& type) const {
 Json CommandRouter::success_body(const StreamId& stream, Version version,
                                  const std::vector<RecordedEvent>& events,
                                  const std::string& correlation_id) {
+  // Built member by member: brace lists would copy every value once more.
   Json list = Json::array();
+  auto& items = list.get_ref<Json::array_t&>();
+  items.reserve(events.size());
   Position last = 0;
   for (const auto& e : events) {
-    list.push_back({{"id", e.id}, {"type", e.type}, {"version", e.version}, {"position", e.position}});
+    Json item = Json::object();
+    item["id"] = e.id;
+    item["type"] = e.type;
+    item["version"] = e.version;
+    item["position"] = e.position;
+    items.push_back(std::move(item));
     last = e.position;
   }
-  Json body = {{"aggregate_type", stream.type},
-               {"aggregate_id", stream.id},
-               {"version", version},
-               {"events", std::move(list)}};
+  Json body = Json::object();
+  body["aggregate_type"] = stream.type;
+  body["aggregate_id"] = stream.id;
+  body["version"] = version;
+  body["events"] = std::move(list);
   if (last > 0) body["position"] = last;
   if (!correlation_id.empty()) body["correlation_id"] = correlation_id;
   return body;
@@ -157,9 +166,16 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
     }
   }
 
+  // Commands on one aggregate take turns in this gateway, as in Axon or a
+  // Dapr actor: each decides on the state the previous one left, instead of
+  // all deciding on the same version and all but one conflicting. Conflicts
+  // remain possible with other writers of the same store; they are retried.
+  std::unique_lock turn = lock_stream(stream);
   const int attempts = request.expected_version ? 1 : 1 + std::max(0, limits_.conflict_retries);
   bool fresh = false;
+  Version conflicting = kNoVersion;  // the version another append reached first
   for (int attempt = 0; attempt < attempts; ++attempt) {
+    if (conflicting != kNoVersion) await_version(stream, conflicting);
     auto loaded = repository_.load(type, stream, fresh);
     if (!loaded.is_ok()) {
       if (loaded.status().code() == StatusCode::kFailed) {
@@ -170,7 +186,8 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
       }
       return store_failure(loaded.status(), "loading " + stream.key() + " failed");
     }
-    AggregateState state = std::move(loaded.value());
+    const AggregateRepository::StatePtr held_state = std::move(loaded.value());
+    const AggregateState& state = *held_state;
     if (request.expected_version && *request.expected_version != state.version) {
       if (!fresh) {  // the cache may be behind another gateway's append
         fresh = true;
@@ -253,6 +270,7 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
     if (result.status.code() == StatusCode::kConflict) {
       repository_.forget(stream);
       fresh = true;
+      conflicting = result.current_version;
       if (request.expected_version) {
         return outcome(Kind::kConflict,
                        make_problem(409, "version-conflict", "Version conflict",
@@ -294,6 +312,25 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
                               {{"attempts", attempts}}));
 }
 
+std::unique_lock<std::mutex> CommandRouter::lock_stream(const StreamId& stream) {
+  const std::size_t h = std::hash<std::string_view>{}(stream.type) * 31 +
+                        std::hash<std::string_view>{}(stream.id);
+  return std::unique_lock(stream_locks_[h % stream_locks_.size()]);
+}
+
+void CommandRouter::await_version(const StreamId& stream, Version version) {
+  const auto deadline = std::chrono::steady_clock::now() + kAwaitConflicting;
+  for (;;) {
+    auto head = store_.head();
+    auto current = store_.stream_version(stream);
+    if (!head.is_ok() || !current.is_ok() || *current >= version) return;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left <= std::chrono::milliseconds::zero()) return;
+    if (!store_.wait_for_events(*head, left).is_ok()) return;
+  }
+}
+
 CommandOutcome CommandRouter::get_state(const std::string& type_name, const std::string& id) {
   const AggregateType* type = find(type_name);
   if (type == nullptr) return unknown_type(type_name);
@@ -310,14 +347,15 @@ CommandOutcome CommandRouter::get_state(const std::string& type_name, const std:
     }
     return store_failure(loaded.status(), "loading " + type_name + "/" + id + " failed");
   }
-  if (!loaded->exists()) {
+  const AggregateState& state = **loaded;
+  if (!state.exists()) {
     return outcome(Kind::kNotFound, make_problem(404, "aggregate-not-found", "Aggregate not found",
                                                  type_name + "/" + id + " has no events"));
   }
   return outcome(Kind::kOk, {{"aggregate_type", type_name},
                              {"aggregate_id", id},
-                             {"version", loaded->version},
-                             {"state", loaded->state}});
+                             {"version", state.version},
+                             {"state", state.state}});
 }
 
 }  // namespace herald::gateway

@@ -5,6 +5,9 @@
 // the command was refused, and never throws.
 #pragma once
 
+#include <array>
+#include <chrono>
+#include <mutex>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,6 +43,19 @@ class CommandRouter final : public CommandDispatcher {
  private:
   CommandOutcome run(const AggregateType& type, const CommandRequest& request);
   CommandOutcome unknown_type(const std::string& type) const;
+  // After a conflict: waits (at most kAwaitConflicting) until the stream's
+  // readable version reaches `version`. A store shows an append only once it
+  // is durable, so deciding again at once would meet the same stale state
+  // while the winning append waits for its fsync.
+  void await_version(const StreamId& stream, Version version);
+
+  static constexpr std::chrono::milliseconds kAwaitConflicting{1000};
+
+  // The turn of a command on its stream: one of kStreamLocks mutexes, by
+  // hash (two streams may share one; a command holds only one).
+  std::unique_lock<std::mutex> lock_stream(const StreamId& stream);
+  static constexpr std::size_t kStreamLocks = 4096;
+  std::array<std::mutex, kStreamLocks> stream_locks_;
 
   EventStore& store_;
   LimitsConfig limits_;

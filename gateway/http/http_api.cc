@@ -49,7 +49,7 @@ Reply problem_reply(int status, const std::string& slug, const std::string& titl
   return json_reply(status, make_problem(status, slug, title, detail, extra));
 }
 Reply bad_reply(BadInput b) { return json_reply(b.status, std::move(b.problem)); }
-Reply outcome_reply(const CommandOutcome& o) { return json_reply(http_status(o.kind), o.body); }
+Reply outcome_reply(CommandOutcome o) { return json_reply(http_status(o.kind), std::move(o.body)); }
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> out;
@@ -247,8 +247,10 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     }
     CommandOutcome out = runtime_.router().dispatch(cmd);
     metrics_.count_command(out.ok());
-    if (out.ok() && out.body.contains("events")) metrics_.count_events(out.body["events"].size());
-    return outcome_reply(out);
+    if (out.ok()) {
+      if (auto it = out.body.find("events"); it != out.body.end()) metrics_.count_events(it->size());
+    }
+    return outcome_reply(std::move(out));
   }
 
   std::variant<std::size_t, Reply> limit_param(const QueryParams& q, std::size_t fallback) {

@@ -5,8 +5,11 @@
 
 #include <Poco/Net/HTTPClientSession.h>
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "support/herald_process.h"
 
@@ -168,6 +171,38 @@ TEST_F(HttpE2E, ExpectedVersionConflictIs409WithCurrentVersion) {
   expect_problem(post("/v1/commands/User/u1",
                       R"({"type":"CreateUser","data":{"name":"x","email":"x@example.com"},"expected_version":-1})"),
                  409);
+}
+
+// Without expected_version the gateway decides again on a conflict. The
+// winning append is readable only once it is fsynced (group commit), so the
+// retry has to wait for it rather than fail: every update lands, in order.
+TEST_F(HttpE2E, ConcurrentUpdatesOfOneUserAllLand) {
+  ASSERT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
+  constexpr int kClients = 16, kEach = 20;
+  std::vector<std::thread> clients;
+  std::atomic<int> failures{0};
+  std::mutex mutex;
+  std::string first_failure;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(herald_->port()));
+      session.setTimeout(Poco::Timespan(30, 0));
+      for (int i = 0; i < kEach; ++i) {
+        auto r = HeraldProcess::send(session, "POST", "/v1/commands/User/u1",
+                                     R"({"type":"UpdateUser","data":{"name":"n)" +
+                                         std::to_string(c) + "-" + std::to_string(i) + R"("}})");
+        if (r.status != 200) {
+          std::lock_guard lock(mutex);
+          if (failures++ == 0) first_failure = std::to_string(r.status) + " " + r.body;
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+  auto state = get("/v1/aggregates/User/u1");
+  ASSERT_EQ(state.status, 200) << state.body;
+  EXPECT_EQ(state.json()["version"], kClients * kEach);
 }
 
 TEST_F(HttpE2E, BusinessRuleRejectionIs422WithEveryError) {

@@ -5,12 +5,16 @@
 namespace herald::gateway {
 namespace {
 
+StateCache::StatePtr state(Version version, Json value) {
+  return std::make_shared<const AggregateState>(AggregateState{version, std::move(value)});
+}
+
 TEST(StateCache, EvictsTheLeastRecentlyUsed) {
   StateCache cache(2);
-  cache.put("a", {0, 1});
-  cache.put("b", {0, 2});
+  cache.put("a", state(0, 1));
+  cache.put("b", state(0, 2));
   ASSERT_TRUE(cache.get("a"));  // a is now the most recent
-  cache.put("c", {0, 3});
+  cache.put("c", state(0, 3));
   EXPECT_TRUE(cache.get("a"));
   EXPECT_FALSE(cache.get("b"));
   EXPECT_TRUE(cache.get("c"));
@@ -19,16 +23,23 @@ TEST(StateCache, EvictsTheLeastRecentlyUsed) {
 
 TEST(StateCache, NeverGoesBackToAnOlderVersion) {
   StateCache cache(4);
-  cache.put("a", {5, "new"});
-  cache.put("a", {3, "old"});
+  cache.put("a", state(5, "new"));
+  cache.put("a", state(3, "old"));
   EXPECT_EQ(cache.get("a")->version, 5);
   cache.evict("a");
   EXPECT_FALSE(cache.get("a"));
 }
 
+TEST(StateCache, HandsOutTheHeldStateWithoutCopying) {
+  StateCache cache(4);
+  auto held = state(2, Json{{"name", "Alice"}});
+  cache.put("a", held);
+  EXPECT_EQ(cache.get("a").get(), held.get());
+}
+
 TEST(StateCache, ZeroCapacityCachesNothing) {
   StateCache cache(0);
-  cache.put("a", {0, 1});
+  cache.put("a", state(0, 1));
   EXPECT_FALSE(cache.get("a"));
 }
 
