@@ -23,6 +23,7 @@
 //   S seconds of each side per round (2), R rounds (5), N writer threads
 //   (32), D the folder for the files (., must be on the disk to measure).
 #include <fcntl.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -171,7 +172,10 @@ class BaselineLog {
       std::perror("baseline open");
       std::exit(1);
     }
-    writer_ = std::thread([this] { run(); });
+    writer_ = std::thread([this] {
+      ::pthread_setname_np(::pthread_self(), "baseline-log");
+      run();
+    });
   }
   ~BaselineLog() {
     {

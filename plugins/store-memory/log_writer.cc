@@ -1,5 +1,6 @@
 #include "log_writer.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -39,7 +40,13 @@ LogWriter::LogWriter(LogFile* file, FsyncMode mode, Position durable_position, S
       sequencer_(sequencer),
       logger_(std::move(logger)),
       durable_position_(durable_position) {
-  if (file_ != nullptr) thread_ = std::thread([this] { run(); });
+  if (file_ != nullptr) {
+    thread_ = std::thread([this] {
+      // Named for perf and `perf sched timehist`.
+      ::pthread_setname_np(::pthread_self(), "herald-log");
+      run();
+    });
+  }
 }
 
 LogWriter::~LogWriter() {

@@ -449,5 +449,48 @@ INSTANTIATE_TEST_SUITE_P(Modes, MemoryStoreFsyncModeTest,
                                            FsyncMode::kNever),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
+// Each thread reuses its append jobs: an answer of one kind must not leak
+// into the next append's.
+TEST(MemoryStoreJobReuseTest, OneThreadMixingAnswersGetsEachRight) {
+  TempDir dir;
+  auto store = testing::open_store(testing::options(dir.file("events.log")));
+  for (int round = 0; round < 3; ++round) {
+    const StreamId stream = user("mix-" + std::to_string(round));
+    auto first = request(stream, ExpectedVersion::no_stream(), {event("UserCreated")});
+    first.idempotency_key = "mix-key-" + std::to_string(round);
+    first.idempotency_fingerprint = "fp";
+    auto r1 = store->append(first);
+    ASSERT_TRUE(r1.status.is_ok()) << r1.status.message();
+    EXPECT_FALSE(r1.duplicate);
+
+    auto r2 = store->append(request(stream, ExpectedVersion::exact(5), {event("UserRenamed")}));
+    EXPECT_EQ(r2.status.code(), StatusCode::kConflict);
+    EXPECT_EQ(r2.current_version, 0);
+    EXPECT_TRUE(r2.events.empty());
+
+    auto r3 = store->append(first);
+    ASSERT_TRUE(r3.status.is_ok()) << r3.status.message();
+    EXPECT_TRUE(r3.duplicate);
+    EXPECT_EQ(r3.idempotency_fingerprint, "fp");
+    ASSERT_EQ(r3.events.size(), 1u);
+    EXPECT_EQ(r3.events[0].position, r1.events[0].position);
+
+    auto r4 = store->append(request(stream, ExpectedVersion::exact(0),
+                                    {event("UserRenamed", Json{{"name", "B"}}), event("Other")}));
+    ASSERT_TRUE(r4.status.is_ok()) << r4.status.message();
+    EXPECT_FALSE(r4.duplicate);
+    EXPECT_TRUE(r4.idempotency_fingerprint.empty());
+    ASSERT_EQ(r4.events.size(), 2u);
+    EXPECT_EQ(r4.events[0].version, 1);
+    EXPECT_EQ(r4.events[1].version, 2);
+    EXPECT_EQ(r4.events[1].position, r4.events[0].position + 1);
+    EXPECT_EQ(r4.events[0].data, (Json{{"name", "B"}}));
+    EXPECT_EQ(r4.current_version, 2);
+  }
+  auto stream = store->read_stream(user("mix-2"), 0, 10);
+  ASSERT_TRUE(stream.is_ok());
+  EXPECT_EQ(stream->events.size(), 3u);
+}
+
 }  // namespace
 }  // namespace herald::plugins::memory
