@@ -43,8 +43,7 @@ std::string_view Arena::copy(std::string_view bytes) {
 
 std::span<const std::uint32_t> Arena::copy(std::span<const std::uint32_t> values) {
   if (values.empty()) return {};
-  auto* at = reinterpret_cast<std::uint32_t*>(
-      take(values.size_bytes(), alignof(std::uint32_t)));
+  auto* at = reinterpret_cast<std::uint32_t*>(take(values.size_bytes(), alignof(std::uint32_t)));
   std::memcpy(at, values.data(), values.size_bytes());
   return {at, values.size()};
 }

@@ -87,9 +87,8 @@ std::vector<Position>& StoreState::positions_of(PositionsByName& index, std::str
 
 const StoredBatch* StoreState::add(StreamState* known, const std::string& stream_key,
                                    const StoredBatch& batch) {
-  const StoredBatch* b = &batches_.emplace_back(StoredBatch{batch.stream, batch.placement,
-                                                            arena_.copy(batch.payload),
-                                                            arena_.copy(batch.event_offsets)});
+  const StoredBatch* b = &batches_.emplace_back(StoredBatch{
+      batch.stream, batch.placement, arena_.copy(batch.payload), arena_.copy(batch.event_offsets)});
   auto& stream = (known != nullptr ? *known : streams_[stream_key]).positions;
   auto& by_stream_type = positions_of(by_stream_type_, b->stream.type);
   // Consecutive events mostly share a type: look its list up once per run.

@@ -158,9 +158,9 @@ class StoreState {
   void expire_keys(TimestampUs now);
   std::vector<Position>& positions_of(PositionsByName& index, std::string_view name);
 
-  Arena arena_;                     // every batch's payload and offsets
+  Arena arena_;                      // every batch's payload and offsets
   std::deque<StoredBatch> batches_;  // a deque: batches never move
-  std::deque<EventRef> log_;  // log_[p - 1] holds position p
+  std::deque<EventRef> log_;         // log_[p - 1] holds position p
   std::unordered_map<std::string, StreamState> streams_;
   PositionsByName by_event_type_;
   PositionsByName by_stream_type_;
