@@ -7,7 +7,7 @@ HERALD_BUILD="${HERALD_BUILD_DIR:-$HERALD_ROOT/build}"
 # Debian packages, by purpose.
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config make
   libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev libhiredis-dev librabbitmq-dev)
+  nlohmann-json3-dev libjemalloc-dev libgtest-dev libgmock-dev libhiredis-dev librabbitmq-dev)
 TEST_PACKAGES=(redis-server rabbitmq-server json-schema-test-suite libtest-json-schema-acceptance-perl curl procps)
 BENCH_PACKAGES=(wrk)
 

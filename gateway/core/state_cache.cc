@@ -1,50 +1,68 @@
 #include "core/state_cache.h"
 
+#include <functional>
 #include <utility>
 
 namespace herald::gateway {
 
+StateCache::StateCache(std::size_t capacity)
+    : shards_(capacity >= kShardedFrom ? kShards : 1) {
+  for (auto& s : shards_) s.capacity = (capacity + shards_.size() - 1) / shards_.size();
+}
+
+StateCache::Shard& StateCache::shard_for(const std::string& key) {
+  if (shards_.size() == 1) return shards_.front();
+  return shards_[std::hash<std::string>{}(key) % shards_.size()];
+}
+
 StateCache::StatePtr StateCache::get(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  auto it = index_.find(key);
-  if (it == index_.end()) return nullptr;
-  order_.splice(order_.begin(), order_, it->second);
+  Shard& s = shard_for(key);
+  std::lock_guard lock(s.mutex);
+  auto it = s.index.find(key);
+  if (it == s.index.end()) return nullptr;
+  s.order.splice(s.order.begin(), s.order, it->second);
   return it->second->second;
 }
 
 void StateCache::put(const std::string& key, StatePtr state) {
-  if (capacity_ == 0 || !state) return;
+  Shard& s = shard_for(key);
+  if (s.capacity == 0 || !state) return;
   StatePtr replaced;  // released after the lock
-  std::lock_guard lock(mutex_);
-  auto it = index_.find(key);
-  if (it != index_.end()) {
+  std::lock_guard lock(s.mutex);
+  auto it = s.index.find(key);
+  if (it != s.index.end()) {
     if (it->second->second->version > state->version) return;
     replaced = std::exchange(it->second->second, std::move(state));
-    order_.splice(order_.begin(), order_, it->second);
+    s.order.splice(s.order.begin(), s.order, it->second);
     return;
   }
-  order_.emplace_front(key, std::move(state));
-  index_.emplace(key, order_.begin());
-  if (order_.size() > capacity_) {
-    index_.erase(order_.back().first);
-    replaced = std::move(order_.back().second);
-    order_.pop_back();
+  s.order.emplace_front(key, std::move(state));
+  s.index.emplace(key, s.order.begin());
+  if (s.order.size() > s.capacity) {
+    s.index.erase(s.order.back().first);
+    replaced = std::move(s.order.back().second);
+    s.order.pop_back();
   }
 }
 
 void StateCache::evict(const std::string& key) {
+  Shard& s = shard_for(key);
   StatePtr dropped;  // released after the lock
-  std::lock_guard lock(mutex_);
-  auto it = index_.find(key);
-  if (it == index_.end()) return;
+  std::lock_guard lock(s.mutex);
+  auto it = s.index.find(key);
+  if (it == s.index.end()) return;
   dropped = std::move(it->second->second);
-  order_.erase(it->second);
-  index_.erase(it);
+  s.order.erase(it->second);
+  s.index.erase(it);
 }
 
 std::size_t StateCache::size() const {
-  std::lock_guard lock(mutex_);
-  return order_.size();
+  std::size_t n = 0;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    n += s.order.size();
+  }
+  return n;
 }
 
 }  // namespace herald::gateway

@@ -1,5 +1,6 @@
 // An LRU cache of hot aggregate states, so a command does not replay its
-// stream. Thread-safe (one mutex: entries are small and lookups short).
+// stream. Thread-safe: a large cache is split into shards by key, each with
+// its own mutex and LRU order, so 64 HTTP workers do not queue on one lock.
 // States are shared and immutable: a hit costs a reference count, not a copy
 // of the state document.
 #pragma once
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "herald/aggregate.h"
 
@@ -16,9 +18,9 @@ namespace herald::gateway {
 
 class StateCache {
  public:
-  explicit StateCache(std::size_t capacity) : capacity_(capacity) {}
-
   using StatePtr = std::shared_ptr<const AggregateState>;
+
+  explicit StateCache(std::size_t capacity);
 
   // The cached state, or null.
   StatePtr get(const std::string& key);
@@ -28,12 +30,21 @@ class StateCache {
   void evict(const std::string& key);
   std::size_t size() const;
 
+  // Caches at least this large are sharded (smaller ones keep one exact LRU).
+  static constexpr std::size_t kShardedFrom = 1024;
+  static constexpr std::size_t kShards = 16;
+
  private:
   using Entry = std::pair<std::string, StatePtr>;
-  const std::size_t capacity_;
-  mutable std::mutex mutex_;
-  std::list<Entry> order_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  struct Shard {
+    std::size_t capacity = 0;
+    mutable std::mutex mutex;
+    std::list<Entry> order;  // most recently used first
+    std::unordered_map<std::string, std::list<Entry>::iterator> index;
+  };
+  Shard& shard_for(const std::string& key);
+
+  std::vector<Shard> shards_;
 };
 
 }  // namespace herald::gateway

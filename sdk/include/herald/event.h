@@ -36,18 +36,54 @@ inline TimestampUs now_us() {
 
 // RFC 3339 with microseconds, e.g. 2026-11-26T21:28:07.123456Z.
 inline std::string format_timestamp(TimestampUs ts) {
-  std::time_t secs = static_cast<std::time_t>(ts / 1000000);
-  long micros = static_cast<long>(ts % 1000000);
+  // Pure arithmetic (days to civil date, H. Hinnant's algorithm): this runs
+  // for every event a projection or aggregate reads a timestamp of, and
+  // gmtime_r + snprintf take a lock and a format parser.
+  std::int64_t secs = ts / 1000000;
+  std::int64_t micros = ts % 1000000;
   if (micros < 0) {
     micros += 1000000;
     secs -= 1;
   }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
-  return buf;
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    days -= 1;
+  }
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ",
+                  static_cast<long long>(year), static_cast<long long>(month),
+                  static_cast<long long>(day), static_cast<long long>(rem / 3600),
+                  static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
+                  static_cast<long long>(micros));
+    return buf;
+  }
+  std::string out = "0000-00-00T00:00:00.000000Z";
+  auto put = [&out](std::size_t at, std::int64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i) {
+      out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  put(0, year, 4);
+  put(5, month, 2);
+  put(8, day, 2);
+  put(11, rem / 3600, 2);
+  put(14, rem / 60 % 60, 2);
+  put(17, rem % 60, 2);
+  put(20, micros, 6);
+  return out;
 }
 
 // A stream is the history of one aggregate instance: its type and its id.

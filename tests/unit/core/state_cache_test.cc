@@ -30,6 +30,21 @@ TEST(StateCache, NeverGoesBackToAnOlderVersion) {
   EXPECT_FALSE(cache.get("a"));
 }
 
+TEST(StateCache, ALargeCacheIsShardedAndKeepsItsCapacity) {
+  constexpr std::size_t kCapacity = 2048;
+  StateCache cache(kCapacity);
+  for (std::size_t i = 0; i < 10 * kCapacity; ++i) {
+    cache.put("User/u" + std::to_string(i), state(static_cast<Version>(i), Json::object()));
+  }
+  // Every shard is full: the total is at most the capacity (rounded up per
+  // shard) and at least most of it.
+  EXPECT_LE(cache.size(), kCapacity + StateCache::kShards);
+  EXPECT_GE(cache.size(), kCapacity * 9 / 10);
+  // The most recent entries are held; the first ones are gone.
+  EXPECT_TRUE(cache.get("User/u" + std::to_string(10 * kCapacity - 1)));
+  EXPECT_FALSE(cache.get("User/u0"));
+}
+
 TEST(StateCache, HandsOutTheHeldStateWithoutCopying) {
   StateCache cache(4);
   auto held = state(2, Json{{"name", "Alice"}});
