@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+
 namespace herald::gateway {
 
 AggregateRepository::AggregateRepository(EventStore& store, std::size_t cache_size,
@@ -57,23 +59,34 @@ Result<AggregateRepository::StatePtr> AggregateRepository::load(const AggregateT
     }
     if (page->events.size() < kPageSize) break;
   }
-  auto loaded = std::make_shared<const AggregateState>(std::move(state));
+  // Not const underneath: advance() may fold it in place once it is the only
+  // holder.
+  StatePtr loaded = std::make_shared<AggregateState>(std::move(state));
   cache_.put(key, loaded);
   return loaded;
 }
 
 Status AggregateRepository::advance(const AggregateType& type, const StreamId& stream,
-                                    const AggregateState& decided_on,
-                                    const std::vector<RecordedEvent>& events) {
-  const Version before = decided_on.version;
-  auto state = std::make_shared<AggregateState>(decided_on);
-  for (const auto& event : events) {
-    if (Status s = fold(type, *state, event); !s.is_ok()) {
-      cache_.evict(stream.key());
-      return s;
-    }
+                                    StatePtr decided_on, const std::vector<RecordedEvent>& events) {
+  const std::string key = stream.key();
+  const Version before = decided_on->version;
+  // Drop the cache's reference: if ours is then the last one (no reader of
+  // GET /v1/aggregates holds it), nobody can reach the state any more and it
+  // can change in place. Every state the cache holds was made non-const.
+  cache_.evict(key);
+  std::shared_ptr<AggregateState> state;
+  if (decided_on.use_count() == 1) {
+    // Pairs with the release of the last other holder's reference: its reads
+    // of the state happen before our writes.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    state = std::const_pointer_cast<AggregateState>(std::move(decided_on));
+  } else {
+    state = std::make_shared<AggregateState>(*decided_on);
   }
-  cache_.put(stream.key(), state);
+  for (const auto& event : events) {
+    if (Status s = fold(type, *state, event); !s.is_ok()) return s;  // not cached
+  }
+  cache_.put(key, state);
   if (type.snapshot_every > 0 &&
       (state->version + 1) / type.snapshot_every > (before + 1) / type.snapshot_every) {
     Snapshot snap{stream, state->version, type.aggregate->state_format(), state->state, now_us()};

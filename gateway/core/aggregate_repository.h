@@ -46,10 +46,12 @@ class AggregateRepository {
   // the aggregate cannot fold an event.
   Result<StatePtr> load(const AggregateType& type, const StreamId& stream, bool fresh = false);
 
-  // Folds events just appended onto a copy of `state` (the state they were
+  // Folds events just appended onto `decided_on` (the state they were
   // decided on), caches the result and saves a snapshot when the stream
-  // crossed a multiple of snapshot_every.
-  Status advance(const AggregateType& type, const StreamId& stream, const AggregateState& state,
+  // crossed a multiple of snapshot_every. The caller must hold the stream's
+  // turn (CommandRouter): then, once the cache lets go of the state, nobody
+  // else can reach it, and it is folded in place instead of copied.
+  Status advance(const AggregateType& type, const StreamId& stream, StatePtr decided_on,
                  const std::vector<RecordedEvent>& events);
 
   void forget(const StreamId& stream) { cache_.evict(stream.key()); }

@@ -186,7 +186,7 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
       }
       return store_failure(loaded.status(), "loading " + stream.key() + " failed");
     }
-    const AggregateRepository::StatePtr held_state = std::move(loaded.value());
+    AggregateRepository::StatePtr held_state = std::move(loaded.value());
     const AggregateState& state = *held_state;
     if (request.expected_version && *request.expected_version != state.version) {
       if (!fresh) {  // the cache may be behind another gateway's append
@@ -298,7 +298,8 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
       return outcome(Kind::kOk, success_body(result.events.empty() ? stream : result.events.front().stream,
                                              v, result.events, corr));
     }
-    if (Status s = repository_.advance(type, stream, state, result.events); !s.is_ok()) {
+    if (Status s = repository_.advance(type, stream, std::move(held_state), result.events);
+        !s.is_ok()) {
       // The events are durable; only our cached view failed. Answer success.
       spdlog::error("{}", s.message());
     }

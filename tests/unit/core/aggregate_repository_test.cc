@@ -1,0 +1,81 @@
+// AggregateRepository: cached states are shared, never changed under a
+// holder, and folded in place when the command is their last holder.
+#include <gtest/gtest.h>
+
+#include "core/aggregate_repository.h"
+#include "herald/testing/fake_store.h"
+
+namespace herald::gateway {
+namespace {
+
+using herald::testing::FakeEventStore;
+
+class Tally final : public Aggregate {
+ public:
+  std::vector<CommandSpec> commands() const override { return {}; }
+  Json initial_state() const override { return {{"count", 0}}; }
+  Status apply(Json& state, const RecordedEvent&) const override {
+    state["count"] = state["count"].get<int>() + 1;
+    return Status::ok();
+  }
+  Decision decide(const AggregateState&, const Command&) const override {
+    return Decision::unknown_command();
+  }
+};
+
+class RepositoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    type_.type = "Tally";
+    type_.aggregate = std::make_shared<Tally>();
+  }
+
+  // Appends one event to t1 and returns it as recorded.
+  std::vector<RecordedEvent> append_one() {
+    AppendRequest r;
+    r.stream = stream_;
+    r.events.push_back(NewEvent{"id-" + std::to_string(++ids_), "Tallied", 1, Json::object(), {}});
+    auto result = store_.append(r);
+    EXPECT_TRUE(result.status.is_ok());
+    return result.events;
+  }
+
+  FakeEventStore store_;
+  AggregateType type_;
+  StreamId stream_{"Tally", "t1"};
+  int ids_ = 0;
+};
+
+TEST_F(RepositoryTest, AStateHeldByAReaderNeverChanges) {
+  AggregateRepository repo(store_, 16);
+  append_one();
+  auto reader = repo.load(type_, stream_);  // e.g. GET /v1/aggregates
+  ASSERT_TRUE(reader.is_ok());
+  auto command = repo.load(type_, stream_);
+  ASSERT_TRUE(command.is_ok());
+  EXPECT_EQ(reader->get(), command->get());  // shared, not copied
+
+  ASSERT_TRUE(repo.advance(type_, stream_, std::move(*command), append_one()).is_ok());
+  EXPECT_EQ((*reader)->version, 0);
+  EXPECT_EQ((*reader)->state["count"], 1);
+  auto now = repo.load(type_, stream_);
+  EXPECT_EQ((*now)->version, 1);
+  EXPECT_EQ((*now)->state["count"], 2);
+  EXPECT_NE(now->get(), reader->get());
+}
+
+TEST_F(RepositoryTest, TheLastHolderFoldsInPlace) {
+  AggregateRepository repo(store_, 16);
+  append_one();
+  auto command = repo.load(type_, stream_);
+  ASSERT_TRUE(command.is_ok());
+  const AggregateState* address = command->get();
+  ASSERT_TRUE(repo.advance(type_, stream_, std::move(*command), append_one()).is_ok());
+  auto now = repo.load(type_, stream_);
+  EXPECT_EQ(now->get(), address);
+  EXPECT_EQ((*now)->version, 1);
+  EXPECT_EQ((*now)->state["count"], 2);
+}
+
+}  // namespace
+}  // namespace herald::gateway
