@@ -16,6 +16,7 @@
 
 #include "config/schema_check.h"
 #include "core/problem.h"
+#include "herald/json_text.h"
 #include "http/request_parsing.h"
 
 namespace herald::gateway {
@@ -106,7 +107,8 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     } else {
       const bool is_problem = reply.status >= 400;
       response.setContentType(is_problem ? kProblem : kJson);
-      body = reply.body.dump(-1, ' ', false, Json::error_handler_t::replace);
+      body.reserve(256);
+      append_json(body, reply.body, Json::error_handler_t::replace);
     }
     response.sendBuffer(body.data(), body.size());
   }
@@ -235,7 +237,7 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     if (auto* r = std::get_if<Reply>(&body)) return *r;
     auto json = parse_json_body(std::get<std::string>(body));
     if (auto* b = std::get_if<BadInput>(&json)) return bad_reply(std::move(*b));
-    auto parsed = parse_command(std::get<Json>(json));
+    auto parsed = parse_command(std::move(std::get<Json>(json)));
     if (auto* b = std::get_if<BadInput>(&parsed)) return bad_reply(std::move(*b));
     CommandRequest& cmd = std::get<CommandRequest>(parsed);
     cmd.aggregate_type = type;

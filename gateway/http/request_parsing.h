@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -23,8 +24,14 @@ struct BadInput {
 std::variant<Json, BadInput> parse_json_body(const std::string& body);
 inline constexpr int kMaxDepth = 64;
 
+// The deepest nesting of arrays and objects in `text` (brackets inside
+// strings do not count); stops counting once it passes `limit`. Does not
+// validate: the parser does that.
+int json_nesting_depth(std::string_view text, int limit);
+
 // The body of POST /v1/commands/...: {"type","data","expected_version"?,"metadata"?}.
-std::variant<CommandRequest, BadInput> parse_command(const Json& body);
+// Takes the document apart (moves type and data out of it).
+std::variant<CommandRequest, BadInput> parse_command(Json&& body);
 
 // Query parameters; repeated keys keep every value in order.
 using QueryParams = std::map<std::string, std::vector<std::string>>;

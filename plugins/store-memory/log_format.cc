@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "crc32c.h"
+#include "herald/json_text.h"
 
 namespace herald::plugins::memory {
 namespace {
@@ -33,88 +34,6 @@ void put_string(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-// nlohmann's own serializer, for what the fast path below leaves to it.
-void dump_json(std::string& out, const Json& j) {
-  nlohmann::detail::serializer<Json> serializer(
-      nlohmann::detail::output_adapter<char, std::string>(out), ' ');
-  serializer.dump(j, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
-}
-
-// A string that serializes as itself between quotes: ASCII without quotes,
-// backslashes or control characters. Anything else (escapes, UTF-8, which
-// nlohmann also validates) goes through nlohmann's serializer.
-bool plain(const std::string& s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') return false;
-  }
-  return true;
-}
-
-// The compact text of `j`, byte for byte what Json::dump() makes, written
-// straight into `out`. Objects, arrays, plain strings, integers, booleans
-// and null (nearly all event data) are written here; constructing
-// nlohmann's serializer costs an allocation and a localeconv() call, more
-// than writing a small event.
-void write_json(std::string& out, const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null: out.append("null"); return;
-    case Json::value_t::boolean:
-      out.append(j.get_ref<const Json::boolean_t&>() ? "true" : "false");
-      return;
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: {
-      char digits[24];
-      const auto r = j.is_number_unsigned()
-                         ? std::to_chars(digits, digits + sizeof digits,
-                                         j.get_ref<const Json::number_unsigned_t&>())
-                         : std::to_chars(digits, digits + sizeof digits,
-                                         j.get_ref<const Json::number_integer_t&>());
-      out.append(digits, r.ptr);
-      return;
-    }
-    case Json::value_t::string: {
-      const auto& s = j.get_ref<const Json::string_t&>();
-      if (!plain(s)) return dump_json(out, j);
-      out.push_back('"');
-      out.append(s);
-      out.push_back('"');
-      return;
-    }
-    case Json::value_t::object: {
-      out.push_back('{');
-      bool first = true;
-      for (const auto& [key, value] : j.get_ref<const Json::object_t&>()) {
-        if (!first) out.push_back(',');
-        first = false;
-        if (plain(key)) {
-          out.push_back('"');
-          out.append(key);
-          out.push_back('"');
-        } else {
-          dump_json(out, Json(key));
-        }
-        out.push_back(':');
-        write_json(out, value);
-      }
-      out.push_back('}');
-      return;
-    }
-    case Json::value_t::array: {
-      out.push_back('[');
-      bool first = true;
-      for (const Json& value : j.get_ref<const Json::array_t&>()) {
-        if (!first) out.push_back(',');
-        first = false;
-        write_json(out, value);
-      }
-      out.push_back(']');
-      return;
-    }
-    default: return dump_json(out, j);  // floats, binary
-  }
-}
-
 // A u32 length, then the compact text, serialized straight into `out` (no
 // temporary string: this runs for every event appended). An empty object is
 // by far the most common extra metadata: it is stored as "".
@@ -122,7 +41,7 @@ void put_json(std::string& out, const Json& j, bool empty_object_as_nothing = fa
   const std::size_t at = out.size();
   put_u32(out, 0);
   if (empty_object_as_nothing && j.is_object() && j.empty()) return;
-  write_json(out, j);
+  append_json(out, j);
   const auto length = static_cast<std::uint32_t>(out.size() - at - 4);
   std::memcpy(out.data() + at, &length, 4);
 }

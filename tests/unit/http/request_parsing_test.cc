@@ -1,0 +1,56 @@
+// Request parsing: the depth bound that protects the parser, and the command
+// body taken apart without copies.
+#include <gtest/gtest.h>
+
+#include "http/request_parsing.h"
+
+namespace herald::gateway {
+namespace {
+
+std::string nested(int depth, const std::string& inner = "1") {
+  return std::string(depth, '[') + inner + std::string(depth, ']');
+}
+
+TEST(JsonNestingDepth, CountsArraysAndObjectsButNotStrings) {
+  EXPECT_EQ(json_nesting_depth("1", 64), 0);
+  EXPECT_EQ(json_nesting_depth(R"({"a":[{"b":[]}]})", 64), 4);
+  EXPECT_EQ(json_nesting_depth(R"({"a":"[[[[{{{{"})", 64), 1);
+  EXPECT_EQ(json_nesting_depth(R"({"a":"quote \" then [[[["})", 64), 1);
+  EXPECT_EQ(json_nesting_depth(R"({"a":"backslash \\"}, [[1]])", 64), 2);
+  EXPECT_EQ(json_nesting_depth(nested(1000), 64), 65);  // stops past the limit
+}
+
+TEST(ParseJsonBody, RefusesTooDeepButParsesDeepStrings) {
+  EXPECT_TRUE(std::holds_alternative<Json>(parse_json_body(nested(kMaxDepth))));
+  auto deep = parse_json_body(nested(kMaxDepth + 1));
+  ASSERT_TRUE(std::holds_alternative<BadInput>(deep));
+  EXPECT_NE(std::get<BadInput>(deep).problem["detail"].get<std::string>().find("nested deeper"),
+            std::string::npos);
+  auto text = parse_json_body(R"({"s":")" + std::string(500, '[') + R"("})");
+  ASSERT_TRUE(std::holds_alternative<Json>(text));
+  EXPECT_EQ(std::get<Json>(text)["s"].get<std::string>().size(), 500u);
+  auto broken = parse_json_body(R"({"a":)");
+  ASSERT_TRUE(std::holds_alternative<BadInput>(broken));
+  EXPECT_EQ(std::get<BadInput>(broken).status, 400);
+}
+
+TEST(ParseCommand, MovesTypeAndDataOut) {
+  auto parsed = parse_command(Json::parse(R"({"type":"UpdateUser","data":{"name":"Ann"},"expected_version":3})"));
+  ASSERT_TRUE(std::holds_alternative<CommandRequest>(parsed));
+  const auto& r = std::get<CommandRequest>(parsed);
+  EXPECT_EQ(r.type, "UpdateUser");
+  EXPECT_EQ(r.data, Json({{"name", "Ann"}}));
+  EXPECT_EQ(r.expected_version, 3);
+}
+
+TEST(ParseCommand, ListsEveryProblem) {
+  auto parsed = parse_command(Json::parse(R"({"data":[],"expectedVersion":1})"));
+  ASSERT_TRUE(std::holds_alternative<BadInput>(parsed));
+  const Json& p = std::get<BadInput>(parsed).problem;
+  ASSERT_EQ(p["errors"].size(), 3u) << p.dump();
+  EXPECT_NE(p["errors"].dump().find("did you mean 'expected_version'"), std::string::npos);
+  EXPECT_NE(p["errors"].dump().find("\"type\\\" is required"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace herald::gateway
