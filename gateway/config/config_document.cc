@@ -24,6 +24,7 @@
 
 #include "config/env_substitution.h"
 #include "config/yaml_scalar.h"
+#include "herald/json_pointer.h"
 
 namespace herald::gateway {
 
@@ -35,36 +36,6 @@ namespace {
 // sane config nests 100 deep or holds 200,000 values.
 constexpr int kMaxDepth = 100;
 constexpr std::size_t kMaxNodes = 200'000;
-
-std::string escape_segment(const std::string& key) {
-  std::string out;
-  out.reserve(key.size());
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string unescape_segment(const std::string& segment) {
-  std::string out;
-  out.reserve(segment.size());
-  for (std::size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] == '~' && i + 1 < segment.size() &&
-        (segment[i + 1] == '0' || segment[i + 1] == '1')) {
-      out += segment[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else {
-      out += segment[i];
-    }
-  }
-  return out;
-}
 
 std::string parent_pointer(const std::string& pointer) {
   auto slash = pointer.rfind('/');
@@ -296,7 +267,7 @@ class ConfigDocumentBuilder {
       auto [pos, inserted] = first_line.emplace(text, key.Mark().line + 1);
       if (!inserted) {
         if (report) {
-          add_problem(location(key.Mark()), pointer + "/" + escape_segment(text),
+          add_problem(location(key.Mark()), pointer + "/" + escape_pointer_token(text),
                       "duplicate key '" + text + "'",
                       "first defined at line " + std::to_string(pos->second));
         }
@@ -335,7 +306,7 @@ class ConfigDocumentBuilder {
   Json convert_map(const YAML::Node& node, const std::string& pointer, int depth) {
     Json object = Json::object();
     for (const auto& entry : map_entries(node, pointer, depth, true)) {
-      std::string child = pointer + "/" + escape_segment(entry.key);
+      std::string child = pointer + "/" + escape_pointer_token(entry.key);
       SourceLocation key_where = location(entry.key_node.Mark());
       doc_.keys_[child] = key_where;
       object[entry.key] = convert(entry.value, child, key_where, depth + 1);
@@ -438,7 +409,7 @@ std::string ConfigDocument::dotted(const std::string& pointer) {
   while (pos < p.size()) {
     std::size_t next = p.find('/', pos + 1);
     if (next == std::string::npos) next = p.size();
-    std::string segment = unescape_segment(p.substr(pos + 1, next - pos - 1));
+    std::string segment = unescape_pointer_token(p.substr(pos + 1, next - pos - 1));
     pos = next;
     bool index = !segment.empty() && std::all_of(segment.begin(), segment.end(),
                                                  [](char c) { return c >= '0' && c <= '9'; });

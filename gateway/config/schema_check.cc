@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "config/yaml_scalar.h"
+#include "herald/json_pointer.h"
 
 namespace herald::gateway {
 
@@ -37,22 +38,8 @@ std::size_t osa_distance(const std::string& a, const std::string& b) {
   return d[a.size()][b.size()];
 }
 
-std::string escape_segment(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string join(const std::string& path, const std::string& key) {
-  return path.empty() ? escape_segment(key) : path + "/" + escape_segment(key);
+  return path.empty() ? escape_pointer_token(key) : path + "/" + escape_pointer_token(key);
 }
 
 std::string join(const std::string& path, std::size_t index) {

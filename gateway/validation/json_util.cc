@@ -122,21 +122,6 @@ std::string_view type_name(const Json& value) {
   }
 }
 
-std::string escape_pointer_token(std::string_view token) {
-  std::string out;
-  out.reserve(token.size());
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string child_pointer(const std::string& pointer, std::string_view token) {
   return pointer + "/" + escape_pointer_token(token);
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "herald/event.h"
+#include "herald/json_pointer.h"
 
 namespace herald::gateway::validation {
 
@@ -31,8 +32,6 @@ bool is_integral(const Json& value);
 // "number", "string", "array" or "object".
 std::string_view type_name(const Json& value);
 
-// One reference token, escaped for a JSON pointer ("~" -> "~0", "/" -> "~1").
-std::string escape_pointer_token(std::string_view token);
 
 // `pointer` extended by one escaped token: ("/a", "b/c") -> "/a/b~1c".
 std::string child_pointer(const std::string& pointer, std::string_view token);
