@@ -38,14 +38,6 @@ std::size_t osa_distance(const std::string& a, const std::string& b) {
   return d[a.size()][b.size()];
 }
 
-std::string join(const std::string& path, const std::string& key) {
-  return path.empty() ? escape_pointer_token(key) : path + "/" + escape_pointer_token(key);
-}
-
-std::string join(const std::string& path, std::size_t index) {
-  return path.empty() ? std::to_string(index) : path + "/" + std::to_string(index);
-}
-
 std::string format_number(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
     return std::to_string(static_cast<std::int64_t>(v));
@@ -80,12 +72,6 @@ std::string describe(const Json& v) {
     default:
       return "binary";
   }
-}
-
-std::string join_words(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
-  return out;
 }
 
 // The first sentence of a description, to remind the reader what a missing
@@ -127,10 +113,10 @@ class SchemaChecker {
         hint =
             declared.empty() ? "this section takes no keys" : "known keys: " + join_words(declared);
       }
-      add(join(path, key), "unknown key", hint);
+      add(config_path(path, key), "unknown key", hint);
     }
     for (const auto& f : fields) {
-      std::string child = join(path, f.key);
+      std::string child = config_path(path, f.key);
       auto it = value.find(f.key);
       bool present = it != value.end();
       if (present && !it->is_null()) {
@@ -185,7 +171,7 @@ class SchemaChecker {
         }
         if (spec.items.empty()) return;
         for (std::size_t i = 0; i < value.size(); ++i) {
-          check_item(value[i], spec.items.front(), join(path, i));
+          check_item(value[i], spec.items.front(), config_path(path, i));
         }
         return;
       case OptionType::kObject:
@@ -198,7 +184,7 @@ class SchemaChecker {
         }
         if (spec.items.empty()) return;
         for (auto& [key, item] : value.items())
-          check_item(item, spec.items.front(), join(path, key));
+          check_item(item, spec.items.front(), config_path(path, key));
         return;
       case OptionType::kAny:
         return;
@@ -306,6 +292,12 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
   std::string match = closest_match(word, candidates);
   return match.empty() ? std::string() : "did you mean '" + match + "'?";
+}
+
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
 }
 
 }  // namespace herald::gateway

@@ -31,4 +31,7 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 // "did you mean 'x'?" or empty.
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
+// "a, b, c": a list for a message.
+std::string join_words(const std::vector<std::string>& words);
+
 }  // namespace herald::gateway

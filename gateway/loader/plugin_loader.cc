@@ -66,15 +66,6 @@ std::string canonical_or_self(const std::string& file) {
   return ec ? file : canonical.string();
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
 const char* article(PluginKind kind) { return kind == PluginKind::kAggregate ? "an" : "a"; }
 
 // Where a plugin of `kind` goes in herald.yaml, so a wrong-kind error can
@@ -211,7 +202,8 @@ void check_descriptor(const std::string& file, std::uint32_t exported_abi,
     auto set = factories_set(d);
     if (!set.empty()) {
       // The common slip: a factory set, but `kind` left at its default (store).
-      message += ", or set PluginDescriptor::kind to match the factory it sets (" + join(set) + ")";
+      message +=
+          ", or set PluginDescriptor::kind to match the factory it sets (" + join_words(set) + ")";
     }
     throw PluginError(message);
   }
@@ -274,7 +266,7 @@ std::string PluginLoader::find(const std::string& name) const {
   }
 
   if (found.size() > 1) {
-    throw PluginError("plugin '" + name + "' found more than once: " + join(found) +
+    throw PluginError("plugin '" + name + "' found more than once: " + join_words(found) +
                       ": remove all but one, or drop the extra folder from gateway.plugin_dirs "
                       "or HERALD_PLUGIN_PATH");
   }
@@ -294,7 +286,7 @@ std::string PluginLoader::find(const std::string& name) const {
   }
 
   std::string message = "plugin '" + name + "' not found: looked for " + file_name +
-                        " in: " + (searched.empty() ? "(no folders)" : join(searched)) +
+                        " in: " + (searched.empty() ? "(no folders)" : join_words(searched)) +
                         " (set gateway.plugin_dirs or HERALD_PLUGIN_PATH)";
   std::vector<std::string> names(present.begin(), present.end());
   std::string close = closest_match(name, names);
@@ -302,7 +294,7 @@ std::string PluginLoader::find(const std::string& name) const {
   if (names.empty()) {
     message += "; no plugins are installed in those folders";
   } else if (close.empty() && names.size() <= kMaxListedPlugins) {
-    message += "; plugins present: " + join(names);
+    message += "; plugins present: " + join_words(names);
   }
   throw PluginError(message);
 }

@@ -4,34 +4,6 @@
 
 namespace herald::plugins::declarative {
 
-std::string join_path(const std::string& base, const std::string& key) {
-  std::string segment;
-  segment.reserve(key.size());
-  for (char c : key) {
-    if (c == '~') {
-      segment += "~0";
-    } else if (c == '/') {
-      segment += "~1";
-    } else {
-      segment += c;
-    }
-  }
-  return base.empty() ? segment : base + "/" + segment;
-}
-
-std::string join_path(const std::string& base, std::size_t index) {
-  return base.empty() ? std::to_string(index) : base + "/" + std::to_string(index);
-}
-
-std::string join_words(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ", ";
-    out += w;
-  }
-  return out;
-}
-
 std::string hint_for(const std::string& word, const std::vector<std::string>& candidates,
                      const std::string& what) {
   if (auto hint = gateway::did_you_mean(word, candidates); !hint.empty()) return hint;
@@ -68,7 +40,7 @@ void check_keys(const Json& object, const std::vector<std::string>& allowed,
     bool known = false;
     for (const auto& a : allowed) known = known || a == it.key();
     if (!known) {
-      issues.push_back({join_path(path, it.key()), "unknown key '" + it.key() + "' in " + what,
+      issues.push_back({config_path(path, it.key()), "unknown key '" + it.key() + "' in " + what,
                         hint_for(it.key(), allowed, "known keys")});
     }
   }

@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "config/schema_check.h"
 #include "herald/config_schema.h"
 #include "herald/event.h"
+#include "herald/json_pointer.h"
 
 namespace herald::plugins::declarative {
 
@@ -28,18 +30,13 @@ struct CompileScope {
   const std::vector<std::string>* state_fields = nullptr;
 };
 
-// "commands" + "Create/User" -> "commands/Create~1User" (JSON-pointer escaping,
-// as the gateway expects in ConfigIssue paths).
-std::string join_path(const std::string& base, const std::string& key);
-std::string join_path(const std::string& base, std::size_t index);
-
 // "did you mean 'x'?" when a candidate is close, else "<what>: a, b, c"
 // (empty when there are no candidates).
 std::string hint_for(const std::string& word, const std::vector<std::string>& candidates,
                      const std::string& what);
 
-// "a, b, c"
-std::string join_words(const std::vector<std::string>& words);
+// "a, b, c" (the gateway's, so messages read the same).
+using gateway::join_words;
 
 // The keys of an object, in its order.
 std::vector<std::string> keys_of(const Json& object);

@@ -83,7 +83,7 @@ std::string show_expected(const Condition& c, const Scope& scope, bool quote) {
 void compile_test(const Json& node, const std::string& test, Condition& c,
                   const CompileScope& scope, const std::string& where, Issues& issues) {
   const Json& arg = node.at(test);
-  const std::string at = join_path(where, test);
+  const std::string at = config_path(where, test);
   if (test == "exists") {
     c.test = Condition::Test::kExists;
     if (!arg.is_boolean()) {
@@ -107,7 +107,7 @@ void compile_test(const Json& node, const std::string& test, Condition& c,
 
 bool compile_subject(const Json& node, const std::string& kind, Condition& c,
                      const CompileScope& scope, const std::string& where, Issues& issues) {
-  const std::string at = join_path(where, kind);
+  const std::string at = config_path(where, kind);
   const Json& arg = node.at(kind);
   if (!arg.is_string() || arg.get_ref<const std::string&>().empty()) {
     issues.push_back({at,
@@ -263,7 +263,8 @@ std::optional<Precondition> compile_condition(const Json& node, const CompileSco
     const std::size_t before = issues.size();
     for (auto it = node.begin(); it != node.end(); ++it) {
       if (std::find(allowed.begin(), allowed.end(), it.key()) != allowed.end()) continue;
-      issues.push_back({join_path(where, it.key()), "unknown precondition kind '" + it.key() + "'",
+      issues.push_back({config_path(where, it.key()),
+                        "unknown precondition kind '" + it.key() + "'",
                         hint_for(it.key(), kKinds, "kinds")});
     }
     if (issues.size() == before) {
@@ -290,7 +291,7 @@ std::optional<Precondition> compile_condition(const Json& node, const CompileSco
 
   if (kind == "stream") {
     const Json& arg = node.at("stream");
-    const std::string at = join_path(where, "stream");
+    const std::string at = config_path(where, "stream");
     if (!arg.is_string() || (arg != "new" && arg != "exists")) {
       issues.push_back(
           {at, "stream must be new or exists, got " + describe_config_value(arg),
@@ -301,7 +302,7 @@ std::optional<Precondition> compile_condition(const Json& node, const CompileSco
   } else if (kind == "data_any_of") {
     c.kind = Condition::Kind::kDataAnyOf;
     const Json& arg = node.at("data_any_of");
-    const std::string at = join_path(where, "data_any_of");
+    const std::string at = config_path(where, "data_any_of");
     if (!arg.is_array() || arg.empty()) {
       issues.push_back(
           {at, "data_any_of takes a list of command data fields, got " + describe_config_value(arg),
@@ -309,7 +310,7 @@ std::optional<Precondition> compile_condition(const Json& node, const CompileSco
     } else {
       std::vector<std::string> names;
       for (std::size_t i = 0; i < arg.size(); ++i) {
-        const std::string item_at = join_path(at, i);
+        const std::string item_at = config_path(at, i);
         if (!arg[i].is_string()) {
           issues.push_back(
               {item_at, "expected a field name, got " + describe_config_value(arg[i]), ""});
@@ -343,7 +344,7 @@ std::optional<Precondition> compile_condition(const Json& node, const CompileSco
 
   auto custom = node.find("message");
   if (allow_message && custom != node.end()) {
-    const std::string at = join_path(where, "message");
+    const std::string at = config_path(where, "message");
     if (!custom->is_string()) {
       issues.push_back({at, "message must be text, got " + describe_config_value(*custom), ""});
     } else {

@@ -136,7 +136,7 @@ class Compiler {
     auto it = rule.find("description");
     if (it == rule.end() || it->is_null()) return {};
     if (!it->is_string()) {
-      issue(join_path(where, "description"),
+      issue(config_path(where, "description"),
             "description must be text, got " + describe_config_value(*it));
       return {};
     }
@@ -145,7 +145,7 @@ class Compiler {
 
   void compile_events(const Json& events) {
     for (const auto& [name, node] : events.items()) {
-      const std::string where = join_path("events", name);
+      const std::string where = config_path("events", name);
       model_->event_order.push_back(name);
       if (!node.is_object()) {
         issue(where, "event " + name + " must be a map with fold: (and optionally schema:), got " +
@@ -157,12 +157,12 @@ class Compiler {
       rule.type = name;
       rule.description = description_of(node, where);
       if (auto s = node.find("schema"); s != node.end()) {
-        rule.schema = compile_schema(*s, join_path(where, "schema"));
+        rule.schema = compile_schema(*s, config_path(where, "schema"));
       }
       if (auto v = node.find("schema_version"); v != node.end() && !v->is_null()) {
         if (!v->is_number_integer() || v->get<std::int64_t>() < 1 ||
             v->get<std::int64_t>() > 1000000) {
-          issue(join_path(where, "schema_version"),
+          issue(config_path(where, "schema_version"),
                 "schema_version must be a whole number >= 1, got " + describe_config_value(*v));
         } else {
           rule.schema_version = v->get<int>();
@@ -170,11 +170,11 @@ class Compiler {
       }
       auto fold = node.find("fold");
       if (fold == node.end() || fold->is_null()) {
-        issue(join_path(where, "fold"),
+        issue(config_path(where, "fold"),
               "event " + name + " has no fold: the state could not be loaded once a stream has it",
               "write fold: {} if the event changes no state");
       } else {
-        compile_fold(*fold, rule, join_path(where, "fold"));
+        compile_fold(*fold, rule, config_path(where, "fold"));
       }
       model_->events.emplace(name, std::move(rule));
     }
@@ -201,7 +201,7 @@ class Compiler {
     for (const auto& [op, kind] : kValued) {
       auto targets = fold.find(op);
       if (targets == fold.end() || targets->is_null()) continue;
-      const std::string at = join_path(where, op);
+      const std::string at = config_path(where, op);
       if (!targets->is_object()) {
         issue(at,
               std::string(op) + " must be a map of state fields to values, got " +
@@ -210,7 +210,7 @@ class Compiler {
         continue;
       }
       for (const auto& [target, value] : targets->items()) {
-        const std::string item_at = join_path(at, target);
+        const std::string item_at = config_path(at, target);
         FoldOp fop;
         fop.kind = kind;
         fop.target_text = target;
@@ -231,7 +231,7 @@ class Compiler {
     }
     auto removes = fold.find("remove");
     if (removes != fold.end() && !removes->is_null()) {
-      const std::string at = join_path(where, "remove");
+      const std::string at = config_path(where, "remove");
       if (!removes->is_array()) {
         issue(at, "remove must be a list of state fields, got " + describe_config_value(*removes),
               "e.g. remove: [deactivation_reason]");
@@ -239,7 +239,7 @@ class Compiler {
       }
       for (std::size_t i = 0; i < removes->size(); ++i) {
         const Json& item = (*removes)[i];
-        const std::string item_at = join_path(at, i);
+        const std::string item_at = config_path(at, i);
         if (!item.is_string()) {
           issue(item_at, "expected a state field name, got " + describe_config_value(item));
           continue;
@@ -256,7 +256,7 @@ class Compiler {
 
   void compile_commands(const Json& commands) {
     for (const auto& [name, node] : commands.items()) {
-      const std::string where = join_path("commands", name);
+      const std::string where = config_path("commands", name);
       model_->command_order.push_back(name);
       if (!node.is_object()) {
         issue(where, "command " + name + " must be a map with emit: (and optionally schema: and " +
@@ -268,7 +268,7 @@ class Compiler {
       rule.type = name;
       rule.description = description_of(node, where);
       if (auto s = node.find("schema"); s != node.end()) {
-        rule.schema = compile_schema(*s, join_path(where, "schema"));
+        rule.schema = compile_schema(*s, config_path(where, "schema"));
       }
       CompileScope scope;
       scope.context = Context::kDecide;
@@ -285,14 +285,14 @@ class Compiler {
                              const std::string& where) {
     auto list = node.find("preconditions");
     if (list == node.end() || list->is_null()) return;
-    const std::string at = join_path(where, "preconditions");
+    const std::string at = config_path(where, "preconditions");
     if (!list->is_array()) {
       issue(at, "preconditions must be a list, got " + describe_config_value(*list),
             "write each precondition on a line starting with '- '");
       return;
     }
     for (std::size_t i = 0; i < list->size(); ++i) {
-      auto p = compile_condition((*list)[i], scope, join_path(at, i), true, issues_);
+      auto p = compile_condition((*list)[i], scope, config_path(at, i), true, issues_);
       if (!p) continue;
       if (p->condition.kind == Condition::Kind::kStreamExists) rule.requires_stream = true;
       rule.preconditions.push_back(std::move(*p));
@@ -302,7 +302,7 @@ class Compiler {
   void compile_emits(const Json& node, CommandRule& rule, const CompileScope& scope,
                      const std::string& where) {
     auto list = node.find("emit");
-    const std::string at = join_path(where, "emit");
+    const std::string at = config_path(where, "emit");
     if (list == node.end() || list->is_null()) {
       issue(at, "command " + rule.type + " has no emit: list",
             "list the events it emits, or write emit: [] for a command that changes nothing");
@@ -315,7 +315,7 @@ class Compiler {
     }
     for (std::size_t i = 0; i < list->size(); ++i) {
       const Json& item = (*list)[i];
-      const std::string item_at = join_path(at, i);
+      const std::string item_at = config_path(at, i);
       if (!item.is_object()) {
         issue(item_at, "an emit entry must be a map with event: and data:, got " +
                            describe_config_value(item));
@@ -326,7 +326,7 @@ class Compiler {
       const EventRule* event = nullptr;
       auto name = item.find("event");
       if (name == item.end() || !name->is_string()) {
-        issue(join_path(item_at, "event"),
+        issue(config_path(item_at, "event"),
               name == item.end()
                   ? "missing required key event"
                   : "event must be an event name, got " + describe_config_value(*name));
@@ -334,7 +334,7 @@ class Compiler {
         emit.event = name->get<std::string>();
         auto found = model_->events.find(emit.event);
         if (found == model_->events.end()) {
-          issue(join_path(item_at, "event"), "unknown event '" + emit.event + "'",
+          issue(config_path(item_at, "event"), "unknown event '" + emit.event + "'",
                 hint_for(emit.event, model_->event_order, "events"));
         } else {
           event = &found->second;
@@ -343,7 +343,7 @@ class Compiler {
         }
       }
       auto data = item.find("data");
-      const std::string data_at = join_path(item_at, "data");
+      const std::string data_at = config_path(item_at, "data");
       if (data == item.end() || data->is_null()) {
         emit.data.constant = Json::object();
       } else if (!data->is_object() &&
@@ -359,7 +359,8 @@ class Compiler {
         }
       }
       if (auto when = item.find("when"); when != item.end()) {
-        if (auto c = compile_condition(*when, scope, join_path(item_at, "when"), false, issues_)) {
+        if (auto c =
+                compile_condition(*when, scope, config_path(item_at, "when"), false, issues_)) {
           emit.when = std::move(c->condition);
         }
       }
@@ -375,11 +376,11 @@ class Compiler {
     for (const auto& [key, value] : data.items()) {
       auto it = props->find(key);
       if (it == props->end()) {
-        issue(join_path(where, key),
+        issue(config_path(where, key),
               "the schema of event " + event + " declares no field '" + prefix + key + "'",
               hint_for(key, keys_of(*props), "declared fields"));
       } else if (value.is_object()) {
-        check_emit_fields(value, &*it, event, join_path(where, key), prefix + key + ".");
+        check_emit_fields(value, &*it, event, config_path(where, key), prefix + key + ".");
       }
     }
   }

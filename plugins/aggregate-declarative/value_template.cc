@@ -41,7 +41,7 @@ Value compile_value(const Json& node, const CompileScope& scope, const std::stri
   if (node.is_object()) {
     bool all_constant = true;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      Value member = compile_value(*it, scope, join_path(where, it.key()), issues);
+      Value member = compile_value(*it, scope, config_path(where, it.key()), issues);
       all_constant = all_constant && member.is_constant();
       out.members.emplace_back(it.key(), std::move(member));
     }
@@ -57,7 +57,7 @@ Value compile_value(const Json& node, const CompileScope& scope, const std::stri
   if (node.is_array()) {
     bool all_constant = true;
     for (std::size_t i = 0; i < node.size(); ++i) {
-      Value item = compile_value(node[i], scope, join_path(where, i), issues);
+      Value item = compile_value(node[i], scope, config_path(where, i), issues);
       all_constant = all_constant && item.is_constant();
       out.items.push_back(std::move(item));
     }

@@ -23,12 +23,6 @@ std::string describe(const Json& v) {
   }
 }
 
-std::string join_words(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
-  return out;
-}
-
 class Compiler {
  public:
   DocumentConfig compile(const Json& config) {
@@ -42,8 +36,8 @@ class Compiler {
         continue;
       }
       std::string hint = gateway::did_you_mean(key, kTopLevelKeys);
-      add(join_config_path("", key), "unknown key",
-          hint.empty() ? "known keys: " + join_words(kTopLevelKeys) : hint);
+      add(config_path("", key), "unknown key",
+          hint.empty() ? "known keys: " + gateway::join_words(kTopLevelKeys) : hint);
     }
     out.id = compile_id(config.contains("id") ? config.at("id") : Json("$stream.id"), "id");
     if (auto it = config.find("search"); it != config.end() && !it->is_null()) {
@@ -51,7 +45,7 @@ class Compiler {
         add("search", "expected a list of field names, got " + describe(*it));
       } else {
         for (std::size_t i = 0; i < it->size(); ++i) {
-          if (auto f = field((*it)[i], join_config_path("search", std::to_string(i)), true)) {
+          if (auto f = field((*it)[i], config_path("search", std::to_string(i)), true)) {
             out.search.push_back(std::move(*f));
           }
         }
@@ -81,7 +75,7 @@ class Compiler {
       add("on", "no event types", "add at least one event type and what it does");
     } else {
       for (const auto& [type, spec] : on->items()) {
-        Rule rule = compile_rule(type, spec, join_config_path("on", type));
+        Rule rule = compile_rule(type, spec, config_path("on", type));
         rule.touches_sort = out.sort && rule.may_change(*out.sort);
         // No search fields: every top-level string is searched.
         rule.touches_search = out.search.empty() ||
@@ -153,7 +147,7 @@ class Compiler {
       return out;
     }
     for (const auto& [name, value] : spec.items()) {
-      std::string at = join_config_path(path, name);
+      std::string at = config_path(path, name);
       const std::size_t before = issues_.size();
       auto target = field_name(name, at, false);
       ValueExpr expr = ValueExpr::compile(value, at, issues_);
@@ -167,7 +161,7 @@ class Compiler {
                                   const std::string& op) {
     std::vector<Assignment> out = assignments(spec, path, op);
     for (const auto& a : out) {
-      std::string at = join_config_path(path, a.field.text);
+      std::string at = config_path(path, a.field.text);
       if (a.value.is_constant()) {
         if (!a.value.constant().is_number()) {
           add(at,
@@ -190,16 +184,16 @@ class Compiler {
     rule.event_type = type;
     if (!spec.is_object()) {
       add(path, "expected a map of operations, got " + describe(spec),
-          "operations: " + join_words(operation_keys()));
+          "operations: " + gateway::join_words(operation_keys()));
       return rule;
     }
     const auto& known = operation_keys();
     for (const auto& [key, value] : spec.items()) {
-      std::string at = join_config_path(path, key);
+      std::string at = config_path(path, key);
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         std::string hint = gateway::did_you_mean(key, known);
         add(at, "unknown operation '" + key + "'",
-            hint.empty() ? "operations: " + join_words(known) : hint);
+            hint.empty() ? "operations: " + gateway::join_words(known) : hint);
       } else if (key == "id") {
         rule.id = compile_id(value, at);
       } else if (key == "set") {
@@ -231,8 +225,9 @@ class Compiler {
         if (spec.contains(key)) others.emplace_back(key);
       }
       if (!others.empty()) {
-        add(join_config_path(path, "delete"),
-            "delete: true removes the document; it cannot be combined with " + join_words(others),
+        add(config_path(path, "delete"),
+            "delete: true removes the document; it cannot be combined with " +
+                gateway::join_words(others),
             "use remove: [fields] to drop fields and keep the document");
       }
     }
@@ -246,7 +241,7 @@ class Compiler {
       return;
     }
     for (std::size_t i = 0; i < value.size(); ++i) {
-      if (auto f = field(value[i], join_config_path(at, std::to_string(i)), false)) {
+      if (auto f = field(value[i], config_path(at, std::to_string(i)), false)) {
         rule.remove.push_back(std::move(*f));
       }
     }

@@ -101,21 +101,6 @@ std::optional<Json> non_empty(const std::string& s) {
 
 }  // namespace
 
-std::string join_config_path(const std::string& base, const std::string& key) {
-  std::string out = base;
-  if (!out.empty()) out += '/';
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::optional<Reference> Reference::parse(std::string_view text, ConfigIssue* problem) {
   const std::string quoted = "'" + std::string(text) + "'";
   if (text.size() == 1) {
@@ -256,8 +241,8 @@ ValueExpr ValueExpr::compile(const Json& spec, const std::string& path,
     std::size_t index = 0;
     for (auto it = spec.begin(); it != spec.end(); ++it, ++index) {
       std::string key = spec.is_object() ? it.key() : std::string();
-      ValueExpr child = compile(
-          *it, join_config_path(path, spec.is_object() ? key : std::to_string(index)), issues);
+      ValueExpr child =
+          compile(*it, config_path(path, spec.is_object() ? key : std::to_string(index)), issues);
       has_reference = has_reference || !child.is_constant();
       out.children_.emplace_back(std::move(key), std::move(child));
     }

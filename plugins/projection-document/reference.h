@@ -13,12 +13,9 @@
 
 #include "herald/config_schema.h"
 #include "herald/event.h"
+#include "herald/json_pointer.h"
 
 namespace herald::plugins::document {
-
-// `base/key` in the JSON-pointer-like form of ConfigIssue::path ('~' and '/'
-// in a key escaped as ~0 and ~1, so the gateway finds the line).
-std::string join_config_path(const std::string& base, const std::string& key);
 
 // A `$` reference:
 //   $stream.id  $stream.type

@@ -41,4 +41,22 @@ inline std::string unescape_pointer_token(std::string_view token) {
   return out;
 }
 
+// A ConfigIssue::path (tokens joined by '/', no leading '/') extended by one
+// key or array index: ("commands", "a/b") -> "commands/a~1b"; ("", "x") -> "x".
+inline std::string config_path(std::string_view base, std::string_view key) {
+  std::string token = escape_pointer_token(key);
+  if (base.empty()) return token;
+  std::string out;
+  out.reserve(base.size() + 1 + token.size());
+  out.append(base).append("/").append(token);
+  return out;
+}
+
+inline std::string config_path(std::string_view base, std::size_t index) {
+  std::string out(base);
+  if (!out.empty()) out += '/';
+  out += std::to_string(index);
+  return out;
+}
+
 }  // namespace herald
