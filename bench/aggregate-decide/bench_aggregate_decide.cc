@@ -25,7 +25,6 @@
 //                               [--config FILE] [--plugin-dir DIR]
 //   N aggregates a side per round (3000; three commands each), R rounds (7),
 //   C aggregates per chunk (250).
-#include <cstring>
 
 #include "bench_runtime.h"
 
@@ -43,26 +42,20 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    auto next = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", argv[i]);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (!std::strcmp(argv[i], "--instances")) a.instances = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--rounds")) a.rounds = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--chunk")) a.chunk = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--config")) a.runtime.config_file = next();
-    else if (!std::strcmp(argv[i], "--plugin-dir")) a.runtime.plugin_dir = next();
-    else {
-      std::fprintf(stderr,
-                   "usage: bench_aggregate_decide [--instances N] [--rounds R] [--chunk C] "
-                   "[--config FILE] [--plugin-dir DIR]\n");
-      std::exit(2);
-    }
-  }
+  bench::parse_flags(argc, argv,
+                     "usage: bench_aggregate_decide [--instances N] [--rounds R] [--chunk C] "
+                     "[--config FILE] [--plugin-dir DIR]",
+                     a.runtime, [&](std::string_view flag, const char* value) {
+                       if (flag == "--instances")
+                         a.instances = std::atoi(value);
+                       else if (flag == "--rounds")
+                         a.rounds = std::atoi(value);
+                       else if (flag == "--chunk")
+                         a.chunk = std::atoi(value);
+                       else
+                         return false;
+                       return true;
+                     });
   if (a.instances < 1 || a.rounds < 1 || a.chunk < 1) {
     std::fprintf(stderr, "--instances, --rounds and --chunk must be positive\n");
     std::exit(2);

@@ -20,7 +20,6 @@
 // Usage: bench_aggregate_load [--events N] [--snapshot-every S] [--rounds R]
 //                             [--config FILE] [--plugin-dir DIR]
 //   N events (100000), S (100), R rounds (7).
-#include <cstring>
 
 #include "bench_runtime.h"
 
@@ -38,26 +37,20 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    auto next = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", argv[i]);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (!std::strcmp(argv[i], "--events")) a.events = std::atol(next());
-    else if (!std::strcmp(argv[i], "--snapshot-every")) a.snapshot_every = std::atol(next());
-    else if (!std::strcmp(argv[i], "--rounds")) a.rounds = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--config")) a.runtime.config_file = next();
-    else if (!std::strcmp(argv[i], "--plugin-dir")) a.runtime.plugin_dir = next();
-    else {
-      std::fprintf(stderr,
-                   "usage: bench_aggregate_load [--events N] [--snapshot-every S] [--rounds R] "
-                   "[--config FILE] [--plugin-dir DIR]\n");
-      std::exit(2);
-    }
-  }
+  bench::parse_flags(argc, argv,
+                     "usage: bench_aggregate_load [--events N] [--snapshot-every S] [--rounds R] "
+                     "[--config FILE] [--plugin-dir DIR]",
+                     a.runtime, [&](std::string_view flag, const char* value) {
+                       if (flag == "--events")
+                         a.events = std::atol(value);
+                       else if (flag == "--snapshot-every")
+                         a.snapshot_every = std::atol(value);
+                       else if (flag == "--rounds")
+                         a.rounds = std::atoi(value);
+                       else
+                         return false;
+                       return true;
+                     });
   if (a.events < 2 || a.snapshot_every < 1 || a.snapshot_every >= a.events || a.rounds < 1) {
     std::fprintf(stderr, "--events must be >= 2, --snapshot-every in [1, events), --rounds >= 1\n");
     std::exit(2);

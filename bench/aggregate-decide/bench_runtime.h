@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,31 @@ struct RuntimeOptions {
   // Further aggregate types to add: {type, plugin}, each with an empty config.
   std::vector<std::pair<std::string, std::string>> extra_aggregates;
 };
+
+// Parses the command line's `--flag value` pairs. --config and --plugin-dir
+// fill `runtime`; any other flag goes to `on_flag(flag, value)`, which
+// returns false for a flag it does not know. An unknown flag or a missing
+// value prints `usage` (or the problem) and exits with 2.
+template <typename OnFlag>
+void parse_flags(int argc, char** argv, const char* usage, RuntimeOptions& runtime,
+                 OnFlag on_flag) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s needs a value\n%s\n", argv[i], usage);
+      std::exit(2);
+    }
+    const char* value = argv[++i];
+    if (flag == "--config") {
+      runtime.config_file = value;
+    } else if (flag == "--plugin-dir") {
+      runtime.plugin_dir = value;
+    } else if (!on_flag(flag, value)) {
+      std::fprintf(stderr, "%s\n", usage);
+      std::exit(2);
+    }
+  }
+}
 
 // The default config's gateway, memory-only store, with an `Order` aggregate
 // (plugin `order`) added unless the config already has one, and the extra
