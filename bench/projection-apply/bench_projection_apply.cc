@@ -39,6 +39,7 @@
 #include "document_config.h"
 #include "document_projection.h"
 #include "memory_store.h"
+#include "users_config.h"  // tests/plugins/projection-document
 
 namespace {
 
@@ -47,20 +48,8 @@ using herald::Query;
 using herald::RecordedEvent;
 using herald::plugins::document::DocumentConfig;
 using herald::plugins::document::DocumentProjection;
+using herald::plugins::document::testing::kUsersConfig;
 using Clock = std::chrono::steady_clock;
-
-const char* kUsersConfig = R"({
-  "id": "$stream.id",
-  "search": ["name", "email"],
-  "sort": "name",
-  "on": {
-    "UserCreated": {"set": {"name": "$event.data.name", "email": "$event.data.email",
-                            "active": true, "created_at": "$event.timestamp"}},
-    "UserUpdated": {"set": {"name": "$event.data.name", "email": "$event.data.email"}},
-    "UserDeactivated": {"set": {"active": false, "deactivation_reason": "$event.data.reason"}},
-    "UserActivated": {"set": {"active": true}, "remove": ["deactivation_reason"]}
-  }
-})";
 
 const char* kFirst[] = {"Alice", "Bob",   "Charlie", "Dana", "Erik",  "Fatima", "Gus",  "Hana",
                         "Ivan",  "Julia", "Kofi",    "Lena", "Mateo", "Nora",   "Omar", "Priya"};

@@ -6,6 +6,7 @@
 
 #include "config/schema_check.h"
 #include "document_config.h"
+#include "users_config.h"
 
 namespace herald::plugins::document {
 namespace {
@@ -14,6 +15,7 @@ using ::testing::AllOf;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using testing::kUsersConfig;
 using ::testing::UnorderedElementsAre;
 
 const OptionSpec* find_option(const std::vector<OptionSpec>& specs, const std::string& key) {
@@ -22,19 +24,6 @@ const OptionSpec* find_option(const std::vector<OptionSpec>& specs, const std::s
   }
   return nullptr;
 }
-
-const char* kUsers = R"({
-  "id": "$stream.id",
-  "search": ["name", "email"],
-  "sort": "name",
-  "on": {
-    "UserCreated": {"set": {"name": "$event.data.name", "email": "$event.data.email",
-                            "active": true, "created_at": "$event.timestamp"}},
-    "UserUpdated": {"set": {"name": "$event.data.name", "email": "$event.data.email"}},
-    "UserDeactivated": {"set": {"active": false}},
-    "UserActivated": {"set": {"active": true}}
-  }
-})";
 
 const char* kOrderSummaries = R"({
   "on": {
@@ -98,7 +87,7 @@ TEST(DocumentConfigTest, SchemaDeclaresTheTopLevelKeysWithDefaults) {
 }
 
 TEST(DocumentConfigTest, ExampleConfigsPassTheGatewaysSchemaCheckAndCompile) {
-  for (const char* text : {kUsers, kOrderSummaries}) {
+  for (const char* text : {kUsersConfig, kOrderSummaries}) {
     Json config = Json::parse(text);
     EXPECT_THAT(gateway::check_against_schema(config, config_schema()), IsEmpty()) << text;
     EXPECT_THAT(check_config(config), IsEmpty()) << text;
@@ -134,7 +123,7 @@ TEST(DocumentConfigTest, CompiledRulesKeepEveryOperation) {
 }
 
 TEST(DocumentConfigTest, RulesKnowWhetherTheyCanChangeTheSortAndSearchFields) {
-  DocumentConfig users = compile_config(Json::parse(kUsers));
+  DocumentConfig users = compile_config(Json::parse(kUsersConfig));
   EXPECT_TRUE(users.rule_for("UserCreated")->touches_sort);
   EXPECT_TRUE(users.rule_for("UserCreated")->touches_search);
   EXPECT_FALSE(users.rule_for("UserDeactivated")->touches_sort);

@@ -10,26 +10,14 @@
 
 #include "herald/testing/fake_store.h"
 #include "test_support.h"
+#include "users_config.h"
 
 namespace herald::plugins::document {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::kUsersConfig;
 using testing::make_projection;
-
-// The users read model as a user writes it in herald.yaml.
-const char* kUsersConfig = R"({
-  "id": "$stream.id",
-  "search": ["name", "email"],
-  "sort": "name",
-  "on": {
-    "UserCreated": {"set": {"name": "$event.data.name", "email": "$event.data.email",
-                            "active": true, "created_at": "$event.timestamp"}},
-    "UserUpdated": {"set": {"name": "$event.data.name", "email": "$event.data.email"}},
-    "UserDeactivated": {"set": {"active": false, "deactivation_reason": "$event.data.reason"}},
-    "UserActivated": {"set": {"active": true}, "remove": ["deactivation_reason"]}
-  }
-})";
 
 std::vector<std::string> ids(const QueryPage& page) {
   std::vector<std::string> out;
