@@ -195,6 +195,7 @@ Status MemoryStore::open() {
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
 
+  if (options_.fsync != FsyncMode::kNever) file_.preallocate(options_.preallocate_bytes, logger_);
   writer_ = std::make_unique<LogWriter>(&file_, options_.fsync, data_.last_position(),
                                         static_cast<Sequencer&>(*this), logger_);
   state_ = State::kOpen;

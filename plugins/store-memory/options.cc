@@ -27,6 +27,16 @@ ConfigSchema config_schema() {
                    "retry with the same idempotency key or event ids is safe.")
           .def(30000)
           .min(1),
+      opt::integer("preallocate_mib",
+                   "How far ahead of the last record the log file is kept filled with zeros, in "
+                   "MiB (fsync always and batch). An fdatasync that overwrites zeros the file "
+                   "already has skips the journal commit that growing the file needs (on ext4 "
+                   "it took 56 instead of 85 µs). The zeros are cut off at a clean stop. 0 turns "
+                   "it off: do so on copy-on-write filesystems (btrfs, ZFS), where it gains "
+                   "nothing.")
+          .def(4)
+          .min(0)
+          .max(1024),
   };
 }
 
@@ -47,6 +57,7 @@ MemoryStoreOptions options_from_config(const Json& config) {
   o.max_record_bytes = config.value("max_record_bytes", o.max_record_bytes);
   o.sync_timeout =
       std::chrono::milliseconds(config.value("sync_timeout_ms", o.sync_timeout.count()));
+  o.preallocate_bytes = config.value("preallocate_mib", o.preallocate_bytes >> 20) << 20;
   return o;
 }
 

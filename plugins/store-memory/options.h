@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "herald/config_schema.h"
@@ -22,6 +23,9 @@ struct MemoryStoreOptions {
   std::size_t max_record_bytes = std::size_t{16} << 20;
   // How long a call waits for its record to reach the disk before kRetry.
   std::chrono::milliseconds sync_timeout{30000};
+  // Zeros kept ahead of the last record so that fdatasync() overwrites
+  // rather than extends the file (fsync always and batch only); 0: off.
+  std::uint64_t preallocate_bytes = std::uint64_t{4} << 20;
 };
 
 ConfigSchema config_schema();

@@ -118,6 +118,47 @@ TEST_F(HttpE2E, EverythingSurvivesARestart) {
   EXPECT_EQ(r.json()["events"][0]["position"], 5);
 }
 
+// SIGKILL leaves the log file as the kernel has it: every answered command
+// is in it, followed by the zeros the store keeps ahead (preallocate_mib).
+TEST_F(HttpE2E, EverythingAnsweredSurvivesAKill) {
+  std::vector<std::thread> clients;
+  std::atomic<int> answered{0};
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 10; ++i) {
+        const std::string id = "k" + std::to_string(c) + "-" + std::to_string(i);
+        auto r = post("/v1/commands/User/" + id, create_user("User " + id, id + "@example.com"));
+        if (r.status == 200) ++answered;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  ASSERT_EQ(answered, 40);
+  auto before = get("/v1/events?after=0").json();
+  const auto log_file = dir_ / "events.log";
+  bool preallocated = false;
+  for (int i = 0; i < 500 && !preallocated; ++i) {
+    const auto size = std::filesystem::file_size(log_file);
+    preallocated = size >= (1u << 20) && size % (1u << 20) == 0;
+    if (!preallocated) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(preallocated) << "the default config keeps zeros ahead of the records";
+
+  herald_->kill_now();
+  herald_->start();
+  EXPECT_EQ(herald_->log().find("damaged"), std::string::npos) << herald_->log();
+  auto after = get("/v1/events?after=0").json();
+  EXPECT_EQ(after["events"], before["events"]);
+  EXPECT_EQ(after["head"], 40);
+  auto r = post("/v1/commands/User/late", create_user("Late Comer", "late@example.com"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["events"][0]["position"], 41);
+
+  // A clean stop leaves only the records.
+  EXPECT_EQ(herald_->stop(SIGTERM), 0) << herald_->log();
+  EXPECT_LT(std::filesystem::file_size(log_file), 1u << 20);
+}
+
 TEST_F(HttpE2E, MalformedRequestsAre400) {
   expect_problem(post("/v1/commands/User/u1", "{not json"), 400);
   expect_problem(post("/v1/commands/User/u1", "[1,2]"), 400);
