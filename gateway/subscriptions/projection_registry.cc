@@ -52,6 +52,8 @@ void ProjectionRegistry::stop() {
       if (e->watcher.joinable()) watchers.push_back(std::move(e->watcher));
     }
   }
+  // All at once: each may take up to 100 ms to notice.
+  for (auto& s : subs) s->request_stop();
   for (auto& s : subs) s->stop();
   for (auto& w : watchers) w.join();
 }

@@ -8,6 +8,13 @@ namespace herald::gateway {
 
 using namespace std::chrono_literals;
 
+namespace {
+// How long a live subscription waits for new events before it looks at
+// stopping_ again: the longest stop() may take. An idle subscription wakes
+// this often and goes back to sleep, which costs next to nothing.
+constexpr auto kIdleWait = 100ms;
+}  // namespace
+
 EventFilter SubscriptionFilter::store_filter() const {
   EventFilter f;
   if (stream_types.empty()) f.event_types = event_types;
@@ -40,9 +47,13 @@ void Subscription::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void Subscription::stop() {
+void Subscription::request_stop() {
   stopping_ = true;
   progressed_.notify_all();
+}
+
+void Subscription::stop() {
+  request_stop();
   if (thread_.joinable()) thread_.join();
   if (state() != State::kFailed) state_ = State::kStopped;
 }
@@ -164,7 +175,7 @@ void Subscription::run() {
         state_ = State::kLive;
         progressed_.notify_all();
       }
-      auto waited = store_.wait_for_events(position(), 250ms);
+      auto waited = store_.wait_for_events(position(), kIdleWait);
       if (waited.is_ok()) head_seen_.store(std::max(*waited, position()), std::memory_order_relaxed);
     }
   }

@@ -57,6 +57,10 @@ class Subscription {
   void start();
   // Stops and joins. Idempotent.
   void stop();
+  // Asks the thread to stop without waiting for it (it notices within the
+  // 100 ms it may be waiting for new events); stop() then joins it. Lets a
+  // caller with many subscriptions wait for all of them at once.
+  void request_stop();
 
   // The position up to which every event has been handled (matching ones
   // applied, others skipped). Any thread.
