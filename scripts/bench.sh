@@ -66,7 +66,11 @@ bench_http() {
 }
 
 case "$what" in
-  store|all) run_if_built bench_store_append ;;&
+  store|all)
+    run_if_built bench_store_append
+    # Like for like: the baseline overwrites a zero-filled file too, as the
+    # store's preallocated log does.
+    run_if_built bench_store_append --preallocated-baseline ;;&
   aggregate|all) run_if_built bench_aggregate_decide; run_if_built bench_aggregate_load ;;&
   projection|all) run_if_built bench_projection_apply; run_if_built bench_projection_rebuild ;;&
   http|all) log "== http"; bench_http ;;
