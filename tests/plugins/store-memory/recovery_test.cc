@@ -17,28 +17,16 @@ namespace {
 using namespace std::chrono_literals;
 using testing::CapturedLog;
 using testing::event;
+using testing::file_size;
+using testing::flip_byte;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::request;
 using testing::TempDir;
 using testing::user;
 
-std::uint64_t file_size(const std::string& path) {
-  return std::filesystem::file_size(path);
-}
-
 void truncate_to(const std::string& path, std::uint64_t size) {
   std::filesystem::resize_file(path, size);
-}
-
-void flip_byte(const std::string& path, std::uint64_t offset) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(c ^ 0x5A);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.write(&c, 1);
 }
 
 void append_bytes(const std::string& path, const std::string& bytes) {

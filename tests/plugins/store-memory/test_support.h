@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -104,6 +105,21 @@ inline std::unique_ptr<MemoryStore> open_store(const MemoryStoreOptions& o,
   Status s = store->open();
   EXPECT_TRUE(s.is_ok()) << s.message();
   return store;
+}
+
+inline std::uint64_t file_size(const std::string& path) {
+  return std::filesystem::file_size(path);
+}
+
+// XORs one byte of a file: damage that only a checksum can see.
+inline void flip_byte(const std::string& path, std::uint64_t offset) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.read(&c, 1);
+  c = static_cast<char>(c ^ 0x5A);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(&c, 1);
 }
 
 inline std::vector<RecordedEvent> all_events(EventStore& store) {
