@@ -277,11 +277,6 @@ Status LogFile::write_all(std::string_view bytes) {
   return Status::ok();
 }
 
-std::uint64_t LogFile::allocated() const {
-  std::lock_guard lock(extent_mu_);
-  return allocated_;
-}
-
 void LogFile::preallocate(std::uint64_t ahead, std::shared_ptr<spdlog::logger> logger) {
   if (fd_ < 0 || ahead == 0 || filler_.joinable()) return;
   {
@@ -310,6 +305,7 @@ void LogFile::fill_ahead(spdlog::logger& logger) {
       for (std::uint64_t at = from; at < to && err == 0;) {
         ssize_t n = ::pwrite(fd_, zeros.data(), to - at, static_cast<off_t>(at));
         if (n < 0 && errno != EINTR) err = errno;
+        if (n == 0) err = EIO;  // a regular file never writes nothing; do not spin
         if (n > 0) at += static_cast<std::uint64_t>(n);
       }
       // Out to the disk now, so that the log's next fdatasync() does not

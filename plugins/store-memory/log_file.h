@@ -82,8 +82,6 @@ class LogFile {
   // Where the records end: during open() the file's size, then the header
   // and every record written. Preallocated zeros are not counted.
   std::uint64_t size() const { return size_; }
-  // The file's size on disk: size() plus the preallocated zeros.
-  std::uint64_t allocated() const;
 
   // Preallocation works in steps of this many bytes, ending on multiples.
   static constexpr std::uint64_t kPreallocateStep = std::uint64_t{1} << 20;
@@ -100,7 +98,7 @@ class LogFile {
   std::uint64_t size_ = 0;  // written by the writer thread only
 
   // Between write_all() and the preallocation thread.
-  mutable std::mutex extent_mu_;
+  std::mutex extent_mu_;
   std::condition_variable extent_cv_;
   std::uint64_t allocated_ = 0;    // the file's size: records, then zeros
   std::uint64_t filling_end_ = 0;  // > allocated_ while zeros go to [allocated_, filling_end_)
