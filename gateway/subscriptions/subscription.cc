@@ -1,5 +1,6 @@
 #include "subscriptions/subscription.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -44,7 +45,11 @@ Subscription::~Subscription() { stop(); }
 
 void Subscription::start() {
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    // Named for top -H and perf: "sub:<name>" (Linux keeps 15 bytes).
+    ::pthread_setname_np(::pthread_self(), ("sub:" + options_.name).substr(0, 15).c_str());
+    run();
+  });
 }
 
 void Subscription::request_stop() {
