@@ -7,9 +7,9 @@
 
 #include <array>
 #include <chrono>
-#include <mutex>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "config/gateway_config.h"

@@ -236,9 +236,10 @@ WriterStats MemoryStore::writer_stats() const {
   return writer_ ? writer_->stats() : WriterStats{};
 }
 
-Status MemoryStore::run(const JobPtr& job) {
+Status MemoryStore::run(const JobPtr& job, const std::function<void()>& meanwhile) {
   if (writer_->failed()) return Status::retry(writer_->health().message());
   writer_->submit(job);
+  if (meanwhile) meanwhile();
   if (Status s = writer_->wait(*job, options_.sync_timeout); !s.is_ok()) return s;
   return job->status;
 }
@@ -388,24 +389,19 @@ AppendResult MemoryStore::append(const AppendRequest& request) {
   if (persistent_) job->payload_crc = crc32c(job->encoded.data(), job->encoded.size());
   job->batch = StoredBatch{request.stream, Placement{}, job->encoded, job->event_offsets};
 
-  if (writer_->failed()) return failed_append(Status::retry(writer_->health().message()));
-  writer_->submit(job);
-
   // While the writer places, writes and syncs the record: the events as
   // recorded are the request's, where the sequencer puts them, so they are
-  // copied now rather than after the wake-up, when this thread is on the
+  // copied then rather than after the wake-up, when this thread is on the
   // way to its next append (and other callers to theirs).
   AppendResult r;
-  r.events.reserve(request.events.size());
-  for (const NewEvent& e : request.events) {
-    r.events.push_back(
-        RecordedEvent{e.id, request.stream, e.type, e.schema_version, 0, 0, 0, e.data, e.metadata});
-  }
-
-  if (Status s = writer_->wait(*job, options_.sync_timeout); !s.is_ok()) {
-    return failed_append(std::move(s));
-  }
-  if (!job->status.is_ok()) return failed_append(std::move(job->status));
+  auto copy_events = [&] {
+    r.events.reserve(request.events.size());
+    for (const NewEvent& e : request.events) {
+      r.events.push_back(RecordedEvent{e.id, request.stream, e.type, e.schema_version, 0, 0, 0,
+                                       e.data, e.metadata});
+    }
+  };
+  if (Status s = run(job, copy_events); !s.is_ok()) return failed_append(std::move(s));
   if (!job->answer.is_ok()) {
     r.events.clear();
     r.status = std::move(job->answer);

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,7 +88,9 @@ class MemoryStore final : public EventStore, private Sequencer {
 
   Status usable() const;
   // Submits a job and waits for its answer: ok, or why there is none.
-  Status run(const JobPtr& job);
+  // `meanwhile`, if given, runs on the calling thread after the job is
+  // submitted and before the wait: work that overlaps the writer's.
+  Status run(const JobPtr& job, const std::function<void()>& meanwhile = {});
   void replay_progress(std::uint64_t offset, bool force);
 
   const MemoryStoreOptions options_;
