@@ -32,7 +32,6 @@ bool is_integral(const Json& value);
 // "number", "string", "array" or "object".
 std::string_view type_name(const Json& value);
 
-
 // `pointer` extended by one escaped token: ("/a", "b/c") -> "/a/b~1c".
 std::string child_pointer(const std::string& pointer, std::string_view token);
 
