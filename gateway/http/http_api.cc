@@ -97,7 +97,8 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
 
  private:
   static void send(HTTPServerResponse& response, const Reply& reply) {
-    response.setStatus(static_cast<HTTPServerResponse::HTTPStatus>(reply.status));
+    // With its reason phrase: setStatus() alone leaves Poco's default "OK".
+    response.setStatusAndReason(static_cast<HTTPServerResponse::HTTPStatus>(reply.status));
     if (!reply.allow.empty()) response.set("Allow", reply.allow);
     if (reply.close) response.setKeepAlive(false);
     std::string body;

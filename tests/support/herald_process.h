@@ -51,6 +51,7 @@ inline std::filesystem::path make_temp_dir(const std::string& prefix) {
 
 struct HttpResult {
   int status = 0;
+  std::string reason;  // the status line's reason phrase
   std::string content_type;
   std::string body;
   std::map<std::string, std::string> headers;
@@ -153,6 +154,7 @@ class HeraldProcess {
     std::istream& in = session.receiveResponse(res);
     HttpResult r;
     r.status = res.getStatus();
+    r.reason = res.getReason();
     r.content_type = res.getContentType();
     for (const auto& [k, v] : res) r.headers[k] = v;
     std::stringstream ss;

@@ -41,6 +41,16 @@ class HttpE2E : public ::testing::Test {
 
   static void expect_problem(const HttpResult& r, int status) {
     EXPECT_EQ(r.status, status) << r.body;
+    // The status line carries the status's own phrase, not "OK".
+    static const std::map<int, std::string> kReasons = {{400, "Bad Request"},
+                                                        {404, "Not Found"},
+                                                        {405, "Method Not Allowed"},
+                                                        {409, "Conflict"},
+                                                        {413, "Request Entity Too Large"},
+                                                        {422, "Unprocessable Entity"}};
+    if (auto it = kReasons.find(status); it != kReasons.end()) {
+      EXPECT_EQ(r.reason, it->second) << status;
+    }
     EXPECT_EQ(r.content_type, "application/problem+json") << r.body;
     json p = json::parse(r.body);
     EXPECT_EQ(p["status"], status);
