@@ -52,26 +52,6 @@ Reply problem_reply(int status, const std::string& slug, const std::string& titl
 Reply bad_reply(BadInput b) { return json_reply(b.status, std::move(b.problem)); }
 Reply outcome_reply(CommandOutcome o) { return json_reply(http_status(o.kind), std::move(o.body)); }
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < path.size()) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (end > start) {
-      std::string decoded;
-      try {
-        Poco::URI::decode(path.substr(start, end - start), decoded);
-      } catch (const std::exception&) {
-        decoded = path.substr(start, end - start);
-      }
-      out.push_back(std::move(decoded));
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
 class ApiHandler final : public Poco::Net::HTTPRequestHandler {
  public:
   ApiHandler(Runtime& runtime, Metrics& metrics) : runtime_(runtime), metrics_(metrics) {}
@@ -156,20 +136,21 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
   }
 
   Reply route(HTTPServerRequest& request) {
-    const std::string& method = request.getMethod();
-    const std::string& uri = request.getURI();
-    std::size_t qpos = uri.find('?');
-    const auto parts = split_path(uri.substr(0, qpos));
-    const QueryParams query = parse_query(qpos == std::string::npos ? "" : uri.substr(qpos + 1));
+    // HEAD is GET without the body, which Poco leaves out of the answer.
+    const std::string& method =
+        request.getMethod() == HTTPRequest::HTTP_HEAD ? HTTPRequest::HTTP_GET : request.getMethod();
+    auto target = parse_target(request.getURI());
+    if (auto* b = std::get_if<BadInput>(&target)) return bad_reply(std::move(*b));
+    const auto& [parts, query] = std::get<RequestTarget>(target);
     const auto n = parts.size();
 
     if (n == 2 && parts[0] == "health") {
-      if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+      if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
       if (parts[1] == "live") return json_reply(200, {{"status", "live"}});
       if (parts[1] == "ready") return ready();
     }
     if (n == 1 && parts[0] == "metrics") {
-      if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+      if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
       auto head = runtime_.store().head();
       Reply r;
       r.text = metrics_.render(head.is_ok() ? static_cast<std::int64_t>(*head) : -1);
@@ -183,31 +164,31 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
         return command(request, parts[2], n == 4 ? parts[3] : "");
       }
       if (what == "aggregates" && n == 4) {
-        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
         return outcome_reply(runtime_.router().get_state(parts[2], parts[3]));
       }
       if (what == "streams" && n == 4) {
-        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
         return stream(parts[2], parts[3], query);
       }
       if (what == "events" && n == 2) {
-        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
         return events(query);
       }
       if (what == "projections" && (n == 3 || n == 4)) {
-        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
         return projection(parts[2], n == 4 ? &parts[3] : nullptr, query);
       }
       if (what == "admin" && n == 3 && parts[2] == "plugins") {
-        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
         return plugins();
       }
       if (what == "admin" && n == 3 && parts[2] == "subscriptions") {
-        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
         return json_reply(200, {{"subscriptions", runtime_.projections().status()}});
       }
       if (what == "admin" && n == 4 && parts[2] == "projections") {
-        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET");
+        if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
         Json st = runtime_.projections().status(parts[3]);
         if (st.is_null()) return unknown_projection(parts[3]);
         return json_reply(200, st);
@@ -217,7 +198,7 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
         return rebuild(parts[3]);
       }
     }
-    return problem_reply(404, "not-found", "Not found", "no resource at " + uri);
+    return problem_reply(404, "not-found", "Not found", "no resource at " + request.getURI());
   }
 
   Reply ready() {

@@ -2,6 +2,7 @@
 
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "config/schema_check.h"
@@ -100,7 +101,31 @@ std::variant<CommandRequest, BadInput> parse_command(Json&& body) {
   return r;
 }
 
-QueryParams parse_query(const std::string& raw_query) {
+namespace {
+
+// Percent-decodes one path segment or query component; nullopt when the
+// encoding is malformed. In a query component '+' is a space (a plus sign
+// comes as %2B). Poco's own plus handling only starts after a '?', which a
+// single component never has.
+std::optional<std::string> decode(std::string raw, bool plus_is_space) {
+  if (plus_is_space) std::replace(raw.begin(), raw.end(), '+', ' ');
+  std::string out;
+  try {
+    Poco::URI::decode(raw, out);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+BadInput bad_encoding(const std::string& what, const std::string& raw) {
+  return bad("the " + what + " '" + raw +
+             "' has malformed percent-encoding (use %XX with two hex digits)");
+}
+
+}  // namespace
+
+std::variant<QueryParams, BadInput> parse_query(const std::string& raw_query) {
   QueryParams out;
   std::size_t start = 0;
   while (start <= raw_query.size()) {
@@ -109,21 +134,38 @@ QueryParams parse_query(const std::string& raw_query) {
     std::string part = raw_query.substr(start, end - start);
     if (!part.empty()) {
       std::size_t eq = part.find('=');
-      std::string key = part.substr(0, eq);
-      std::string value = eq == std::string::npos ? "" : part.substr(eq + 1);
-      std::string dk, dv;
-      try {
-        Poco::URI::decode(key, dk, true);
-        Poco::URI::decode(value, dv, true);
-      } catch (const std::exception&) {
-        dk = key;
-        dv = value;
-      }
-      out[dk].push_back(dv);
+      auto key = decode(part.substr(0, eq), true);
+      auto value = decode(eq == std::string::npos ? "" : part.substr(eq + 1), true);
+      if (!key || !value) return bad_encoding("query parameter", part);
+      out[*key].push_back(std::move(*value));
     }
     start = end + 1;
   }
   return out;
+}
+
+std::variant<RequestTarget, BadInput> parse_target(const std::string& uri) {
+  RequestTarget target;
+  const std::size_t qpos = uri.find('?');
+  const std::string path = uri.substr(0, qpos);
+  std::size_t start = 0;
+  while (start < path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) {
+      const std::string raw = path.substr(start, end - start);
+      auto segment = decode(raw, false);
+      if (!segment) return bad_encoding("path segment", raw);
+      target.path.push_back(std::move(*segment));
+    }
+    start = end + 1;
+  }
+  if (qpos != std::string::npos) {
+    auto query = parse_query(uri.substr(qpos + 1));
+    if (auto* b = std::get_if<BadInput>(&query)) return std::move(*b);
+    target.query = std::move(std::get<QueryParams>(query));
+  }
+  return target;
 }
 
 std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std::string& key,

@@ -35,7 +35,18 @@ std::variant<CommandRequest, BadInput> parse_command(Json&& body);
 
 // Query parameters; repeated keys keep every value in order.
 using QueryParams = std::map<std::string, std::vector<std::string>>;
-QueryParams parse_query(const std::string& raw_query);
+
+// A request target taken apart: the decoded, non-empty path segments
+// ("/v1/streams/User/a%2Fb" → v1, streams, User, "a/b") and the query.
+struct RequestTarget {
+  std::vector<std::string> path;
+  QueryParams query;
+};
+
+// Malformed percent-encoding anywhere ("%ZZ", a lone "%") is a BadInput:
+// an id is never looked up under a spelling the client did not mean.
+std::variant<RequestTarget, BadInput> parse_target(const std::string& uri);
+std::variant<QueryParams, BadInput> parse_query(const std::string& raw_query);
 
 // An unsigned integer parameter: absent → fallback; malformed → BadInput.
 std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std::string& key,

@@ -184,6 +184,9 @@ TEST_F(HttpE2E, MalformedRequestsAre400) {
   expect_problem(get("/v1/events?after=abc"), 400);
   expect_problem(get("/v1/events?limit=0"), 400);
   expect_problem(get("/v1/events?after=-1"), 400);
+  auto encoding = get("/v1/streams/User/%ZZ");
+  expect_problem(encoding, 400);
+  EXPECT_NE(encoding.body.find("malformed percent-encoding"), std::string::npos) << encoding.body;
   // The gateway is still fine afterwards.
   EXPECT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
 }
@@ -205,7 +208,24 @@ TEST_F(HttpE2E, WrongMethodIs405WithAllow) {
   auto r = herald_->request("GET", "/v1/commands/User/u1");
   expect_problem(r, 405);
   EXPECT_EQ(r.headers["Allow"], "POST");
-  expect_problem(herald_->request("DELETE", "/v1/events"), 405);
+  auto del = herald_->request("DELETE", "/v1/events");
+  expect_problem(del, 405);
+  EXPECT_EQ(del.headers["Allow"], "GET, HEAD");
+}
+
+TEST_F(HttpE2E, HeadIsGetWithoutTheBody) {
+  ASSERT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
+  auto full = get("/v1/streams/User/u1");
+  ASSERT_EQ(full.status, 200);
+  auto head = herald_->request("HEAD", "/v1/streams/User/u1");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.content_type, "application/json");
+  EXPECT_EQ(head.headers["Content-Length"], std::to_string(full.body.size()));
+  EXPECT_TRUE(head.body.empty()) << head.body;
+  EXPECT_EQ(herald_->request("HEAD", "/v1/streams/User/nobody").status, 404);
+  EXPECT_EQ(herald_->request("HEAD", "/v1/commands/User/u1").status, 405);
+  // The connection is still in step afterwards: no body was sent to skip.
+  EXPECT_EQ(get("/health/live").status, 200);
 }
 
 TEST_F(HttpE2E, ExpectedVersionConflictIs409WithCurrentVersion) {

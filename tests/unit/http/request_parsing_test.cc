@@ -52,5 +52,30 @@ TEST(ParseCommand, ListsEveryProblem) {
   EXPECT_NE(p["errors"].dump().find("\"type\\\" is required"), std::string::npos);
 }
 
+TEST(ParseTarget, DecodesSegmentsAndQuery) {
+  auto parsed = parse_target("/v1//streams/User/a%2Fb%20c?q=charlie+brown&q=1%2B1&flag&x=");
+  ASSERT_TRUE(std::holds_alternative<RequestTarget>(parsed));
+  const auto& t = std::get<RequestTarget>(parsed);
+  EXPECT_EQ(t.path, (std::vector<std::string>{"v1", "streams", "User", "a/b c"}));
+  EXPECT_EQ(t.query.at("q"), (std::vector<std::string>{"charlie brown", "1+1"}));
+  EXPECT_EQ(t.query.at("flag"), std::vector<std::string>{""});
+  EXPECT_EQ(t.query.at("x"), std::vector<std::string>{""});
+  // '+' is a space only in the query.
+  EXPECT_EQ(std::get<RequestTarget>(parse_target("/a+b")).path, std::vector<std::string>{"a+b"});
+}
+
+TEST(ParseTarget, MalformedPercentEncodingIsBadInput) {
+  for (const char* uri : {"/v1/streams/User/%ZZ", "/v1/streams/User/ab%", "/v1/streams/User/%4",
+                          "/v1/events?after=%G1", "/v1/events?a%=1"}) {
+    auto parsed = parse_target(uri);
+    ASSERT_TRUE(std::holds_alternative<BadInput>(parsed)) << uri;
+    const BadInput& b = std::get<BadInput>(parsed);
+    EXPECT_EQ(b.status, 400) << uri;
+    EXPECT_NE(b.problem["detail"].get<std::string>().find("malformed percent-encoding"),
+              std::string::npos)
+        << b.problem.dump();
+  }
+}
+
 }  // namespace
 }  // namespace herald::gateway
