@@ -39,7 +39,10 @@ ConfigSchema http_schema() {
           .min(1024),
       opt::integer("threads",
                    "Worker threads serving requests. Each open keep-alive connection holds one "
-                   "while it waits for its next request.")
+                   "while it waits for its next request. When every thread is held and more "
+                   "connections wait, each answer closes its connection to hand the thread over "
+                   "(herald_http_connections_handed_over_total); an idle connection keeps its "
+                   "thread until keep_alive_seconds pass.")
           .def(64)
           .min(2)
           .max(kIntMax),

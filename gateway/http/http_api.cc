@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <functional>
 #include <set>
 
 #include "config/schema_check.h"
@@ -54,7 +55,8 @@ Reply outcome_reply(CommandOutcome o) { return json_reply(http_status(o.kind), s
 
 class ApiHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  ApiHandler(Runtime& runtime, Metrics& metrics) : runtime_(runtime), metrics_(metrics) {}
+  ApiHandler(Runtime& runtime, Metrics& metrics, const std::function<bool()>& others_waiting)
+      : runtime_(runtime), metrics_(metrics), others_waiting_(others_waiting) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
     const auto started = std::chrono::steady_clock::now();
@@ -64,6 +66,15 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     } catch (const std::exception& e) {
       spdlog::error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
       reply = problem_reply(500, "internal", "Internal error", e.what());
+    }
+    // Every worker thread holds a keep-alive connection and more connections
+    // wait for one: close this one after its answer so that its thread
+    // serves the longest-waiting connection, instead of a busy client
+    // keeping the others (a health probe, say) out for as long as it likes.
+    // HTTP clients reconnect on "Connection: close" by themselves.
+    if (!reply.close && others_waiting_()) {
+      reply.close = true;
+      metrics_.count_handed_over();
     }
     send(response, reply);
     metrics_.count_request(reply.status);
@@ -406,18 +417,21 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
 
   Runtime& runtime_;
   Metrics& metrics_;
+  const std::function<bool()>& others_waiting_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(Runtime& runtime, Metrics& metrics) : runtime_(runtime), metrics_(metrics) {}
+  Factory(Runtime& runtime, Metrics& metrics, std::function<bool()> others_waiting)
+      : runtime_(runtime), metrics_(metrics), others_waiting_(std::move(others_waiting)) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new ApiHandler(runtime_, metrics_);
+    return new ApiHandler(runtime_, metrics_, others_waiting_);
   }
 
  private:
   Runtime& runtime_;
   Metrics& metrics_;
+  std::function<bool()> others_waiting_;
 };
 
 }  // namespace
@@ -445,8 +459,10 @@ void HttpApi::start() {
   params->setMaxKeepAliveRequests(0);  // unlimited
   params->setServerName("herald");
   pool_ = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 4, 60);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(runtime_, metrics_), *pool_,
-                                                    socket, params);
+  // Requests arrive only after start(), so server_ is set by then.
+  auto others_waiting = [this] { return server_->queuedConnections() > 0; };
+  server_ = std::make_unique<Poco::Net::HTTPServer>(
+      new Factory(runtime_, metrics_, std::move(others_waiting)), *pool_, socket, params);
   server_->start();
   spdlog::info("HTTP API listening on {}:{} ({} worker threads)", cfg.host, port_, cfg.threads);
 }

@@ -18,6 +18,7 @@ class Metrics {
   }
   void count_command(bool ok) { (ok ? commands_ok_ : commands_failed_).fetch_add(1, std::memory_order_relaxed); }
   void count_events(std::uint64_t n) { events_appended_.fetch_add(n, std::memory_order_relaxed); }
+  void count_handed_over() { handed_over_.fetch_add(1, std::memory_order_relaxed); }
 
   // `head` is the store's last position (or -1 when unknown).
   std::string render(std::int64_t head) const;
@@ -27,6 +28,7 @@ class Metrics {
   std::atomic<std::uint64_t> commands_ok_{0};
   std::atomic<std::uint64_t> commands_failed_{0};
   std::atomic<std::uint64_t> events_appended_{0};
+  std::atomic<std::uint64_t> handed_over_{0};
 };
 
 }  // namespace herald::gateway

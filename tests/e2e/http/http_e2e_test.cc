@@ -371,6 +371,57 @@ TEST_F(HttpE2E, HealthAndMetrics) {
   EXPECT_TRUE(names.count("memory") && names.count("declarative") && names.count("document"));
 }
 
+// Two clients with back-to-back requests hold both worker threads; a third
+// connection (a health probe, say) must still get its answer while they go
+// on, because each answer hands its thread over to a waiting connection.
+TEST(HttpWorkers, AWaitingConnectionIsServedWhileOthersKeepBusy) {
+  auto dir = make_temp_dir("herald-busy-");
+  auto file = dir / "two-threads.yaml";
+  std::ofstream(file) << "gateway:\n  http:\n    listen: ${HERALD_LISTEN}\n    threads: 2\n"
+                         "store:\n  plugin: memory\n  config:\n"
+                         "    path: ${HERALD_DATA_DIR}/events.log\n";
+  HeraldProcess herald(dir, {"-c", file.string()});
+  herald.start();
+
+  std::atomic<bool> done{false};
+  std::atomic<int> answers{0};
+  std::vector<std::thread> busy;
+  for (int i = 0; i < 2; ++i) {
+    busy.emplace_back([&] {
+      Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
+      session.setKeepAlive(true);  // else Poco's client closes after every answer
+      session.setTimeout(Poco::Timespan(30, 0));
+      while (!done) {
+        if (HeraldProcess::send(session, "GET", "/health/live").status == 200) ++answers;
+      }
+    });
+  }
+  while (answers < 100) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+  // Without the hand-over this waits until a busy client stops, which it
+  // does only after this answer: the session's timeout ends it instead.
+  Poco::Net::HTTPClientSession probe("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
+  probe.setTimeout(Poco::Timespan(10, 0));
+  HttpResult live;
+  std::string error;
+  try {
+    live = HeraldProcess::send(probe, "GET", "/health/live");
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  done = true;
+  for (auto& t : busy) t.join();
+  EXPECT_EQ(live.status, 200) << error;
+
+  auto metrics = herald.request("GET", "/metrics").body;
+  const std::string name = "herald_http_connections_handed_over_total ";
+  auto at = metrics.find("\n" + name);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_GT(std::stoll(metrics.substr(at + 1 + name.size())), 0) << metrics;
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HeraldCli, CheckReportsEveryProblemWithLines) {
   auto dir = make_temp_dir("herald-cli-");
   auto file = dir / "bad.yaml";
