@@ -40,7 +40,8 @@ ConfigSchema http_schema() {
       opt::integer("threads",
                    "Worker threads serving requests. Each open keep-alive connection holds one "
                    "while it waits for its next request. When every thread is held and more "
-                   "connections wait, each answer closes its connection to hand the thread over "
+                   "connections wait, a connection that has had its thread for 100 ms is closed "
+                   "after its next answer, handing the thread over "
                    "(herald_http_connections_handed_over_total); an idle connection keeps its "
                    "thread until keep_alive_seconds pass.")
           .def(64)

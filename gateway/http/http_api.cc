@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
@@ -35,6 +36,26 @@ constexpr std::uint64_t kReadYourWritesWaitMs = 2000;
 constexpr std::uint64_t kReadYourWritesMaxWaitMs = 30000;
 // How much of an oversized body is read and dropped before answering 413.
 constexpr std::size_t kMaxDrainBytes = 64 << 20;
+// How long a connection keeps its worker thread before it hands it over to
+// a waiting connection: the longest a waiting client waits on a busy
+// gateway, and few enough reconnects that they cost nothing.
+constexpr auto kHandOverAfter = std::chrono::milliseconds(100);
+
+// The connection this worker thread serves (Poco runs one connection per
+// thread at a time; a new connection has a new peer port), and since when.
+struct HeldConnection {
+  Poco::Net::SocketAddress peer;
+  std::chrono::steady_clock::time_point since;
+};
+thread_local HeldConnection t_held;
+
+// True once the connection of `request` has held this thread for `slice`.
+bool held_for(const HTTPServerRequest& request, std::chrono::steady_clock::time_point now,
+              std::chrono::milliseconds slice) {
+  const Poco::Net::SocketAddress& peer = request.clientAddress();
+  if (!(peer == t_held.peer)) t_held = {peer, now};
+  return now - t_held.since >= slice;
+}
 
 struct Reply {
   int status = 200;
@@ -68,11 +89,12 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       reply = problem_reply(500, "internal", "Internal error", e.what());
     }
     // Every worker thread holds a keep-alive connection and more connections
-    // wait for one: close this one after its answer so that its thread
-    // serves the longest-waiting connection, instead of a busy client
-    // keeping the others (a health probe, say) out for as long as it likes.
-    // HTTP clients reconnect on "Connection: close" by themselves.
-    if (!reply.close && others_waiting_()) {
+    // wait for one: once this one has had its thread for a while, close it
+    // after its answer so that the thread serves the longest-waiting
+    // connection, instead of a busy client keeping the others (a health
+    // probe, say) out for as long as it likes. HTTP clients reconnect on
+    // "Connection: close" by themselves.
+    if (!reply.close && held_for(request, started, kHandOverAfter) && others_waiting_()) {
       reply.close = true;
       metrics_.count_handed_over();
     }
