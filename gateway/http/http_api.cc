@@ -291,7 +291,8 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     if (runtime_.router().find(type) == nullptr) {
       return outcome_reply(runtime_.router().get_state(type, id));  // the 404 with its hint
     }
-    auto from = uint_param(q, "from", 0);
+    // A version: beyond INT64_MAX it would turn negative, "from the start".
+    auto from = uint_param(q, "from", 0, static_cast<std::uint64_t>(INT64_MAX));
     if (auto* b = std::get_if<BadInput>(&from)) return bad_reply(std::move(*b));
     auto limit = limit_param(q, 100);
     if (auto* r = std::get_if<Reply>(&limit)) return *r;

@@ -77,7 +77,11 @@ std::variant<CommandRequest, BadInput> parse_command(Json&& body) {
       else r.data = std::move(v);
     } else if (k == "expected_version") {
       if (v.is_null()) continue;
-      if (!v.is_number_integer() || v.get<std::int64_t>() < -1) {
+      // Above INT64_MAX nlohmann holds the number unsigned, and reading it
+      // signed would wrap 2^64-1 round to -1 ("the stream must be new").
+      const bool too_big =
+          v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX);
+      if (!v.is_number_integer() || too_big || v.get<std::int64_t>() < -1) {
         errors.push_back("\"expected_version\" must be an integer >= -1 (-1: the stream must be new)");
       } else {
         r.expected_version = v.get<std::int64_t>();
@@ -169,14 +173,15 @@ std::variant<RequestTarget, BadInput> parse_target(const std::string& uri) {
 }
 
 std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std::string& key,
-                                                 std::uint64_t fallback) {
+                                                 std::uint64_t fallback, std::uint64_t max) {
   auto it = q.find(key);
   if (it == q.end() || it->second.empty()) return fallback;
   const std::string& s = it->second.back();
   std::uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
-    return bad("query parameter " + key + "=" + s + " must be a non-negative integer");
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || v > max) {
+    return bad("query parameter " + key + "=" + s + " must be a non-negative integer" +
+               (max == UINT64_MAX ? "" : " up to " + std::to_string(max)));
   }
   return v;
 }

@@ -2,6 +2,7 @@
 // problem documents for every way they can be wrong.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,8 +49,10 @@ struct RequestTarget {
 std::variant<RequestTarget, BadInput> parse_target(const std::string& uri);
 std::variant<QueryParams, BadInput> parse_query(const std::string& raw_query);
 
-// An unsigned integer parameter: absent → fallback; malformed → BadInput.
+// An unsigned integer parameter: absent → fallback; malformed or above
+// `max` → BadInput.
 std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std::string& key,
-                                                 std::uint64_t fallback);
+                                                 std::uint64_t fallback,
+                                                 std::uint64_t max = UINT64_MAX);
 
 }  // namespace herald::gateway

@@ -127,7 +127,8 @@ void StoreState::read_stream(const std::string& stream_key, Version from, std::s
 
 Position StoreState::read_all(Position after, std::size_t limit, const EventFilter& filter,
                               Position head, std::vector<EventRef>& out) const {
-  if (limit == 0) return after;
+  // Also keeps `after + 1` from wrapping round to position 0 at UINT64_MAX.
+  if (limit == 0 || after >= head) return after;
   if (filter.empty()) {
     for (Position p = after + 1; p <= head && out.size() < limit; ++p) out.push_back(at(p));
     return out.size() == limit ? out.back().position() : std::max(after, head);

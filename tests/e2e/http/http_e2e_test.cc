@@ -184,6 +184,8 @@ TEST_F(HttpE2E, MalformedRequestsAre400) {
   expect_problem(get("/v1/events?after=abc"), 400);
   expect_problem(get("/v1/events?limit=0"), 400);
   expect_problem(get("/v1/events?after=-1"), 400);
+  // A version beyond INT64_MAX would turn negative ("from the start").
+  expect_problem(get("/v1/streams/User/u1?from=18446744073709551615"), 400);
   auto encoding = get("/v1/streams/User/%ZZ");
   expect_problem(encoding, 400);
   EXPECT_NE(encoding.body.find("malformed percent-encoding"), std::string::npos) << encoding.body;
@@ -342,6 +344,19 @@ TEST_F(HttpE2E, GlobalLogPagingAndTypeFilter) {
   auto stream = get("/v1/streams/User/p1?from=1&limit=1").json();
   ASSERT_EQ(stream["events"].size(), 1u);
   EXPECT_EQ(stream["events"][0]["version"], 1);
+}
+
+TEST_F(HttpE2E, PositionsPastTheHeadReadNothingUpToTheLargest) {
+  ASSERT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
+  for (const char* after : {"2", "9223372036854775808", "18446744073709551615"}) {
+    for (const char* filter : {"", "&type=UserCreated"}) {
+      auto r = get(std::string("/v1/events?after=") + after + filter);
+      ASSERT_EQ(r.status, 200) << after << filter << r.body;
+      EXPECT_TRUE(r.json()["events"].empty()) << r.body;
+      EXPECT_EQ(r.json()["next_after"].get<std::uint64_t>(), std::stoull(after)) << r.body;
+    }
+  }
+  EXPECT_EQ(get("/health/live").status, 200);
 }
 
 TEST_F(HttpE2E, KeepAliveServesManyRequestsOnOneConnection) {

@@ -202,6 +202,19 @@ TEST_F(MemoryStoreTest, ReadAllFiltersByEventTypeAndStreamType) {
   s = store_->read_all(3, 0, {});
   EXPECT_TRUE(s->events.empty());
   EXPECT_EQ(s->next_after, 3u);
+
+  // Past the head, up to the largest position: nothing, and no wrap-around
+  // of after + 1 to position 0 (which crashed the gateway on
+  // GET /v1/events?after=18446744073709551615).
+  for (Position after : {Position{7}, Position{UINT64_MAX} - 1, Position{UINT64_MAX}}) {
+    for (const EventFilter& f : {EventFilter{}, created, users}) {
+      s = store_->read_all(after, 10, f);
+      ASSERT_TRUE(s.is_ok());
+      EXPECT_TRUE(s->events.empty()) << after;
+      EXPECT_EQ(s->next_after, after);
+      EXPECT_EQ(s->head, 6u);
+    }
+  }
 }
 
 TEST_F(MemoryStoreTest, RecordedEventsCarryEverythingTheWriterGave) {

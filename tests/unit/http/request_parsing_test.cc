@@ -52,6 +52,43 @@ TEST(ParseCommand, ListsEveryProblem) {
   EXPECT_NE(p["errors"].dump().find("\"type\\\" is required"), std::string::npos);
 }
 
+TEST(ParseCommand, ExpectedVersionIsAnInt64FromMinusOne) {
+  auto version_of = [](const std::string& v) -> std::optional<std::int64_t> {
+    auto parsed = parse_command(Json::parse(R"({"type":"T","expected_version":)" + v + "}"));
+    if (std::holds_alternative<BadInput>(parsed)) return std::nullopt;
+    return std::get<CommandRequest>(parsed).expected_version.value_or(-99);
+  };
+  EXPECT_EQ(version_of("-1"), -1);
+  EXPECT_EQ(version_of("0"), 0);
+  EXPECT_EQ(version_of("null"), -99);  // absent: any version
+  EXPECT_EQ(version_of("9223372036854775807"), INT64_MAX);
+  // Unsigned beyond INT64_MAX: refused, never wrapped round to -1 or below.
+  EXPECT_EQ(version_of("18446744073709551615"), std::nullopt);
+  EXPECT_EQ(version_of("9223372036854775808"), std::nullopt);
+  EXPECT_EQ(version_of("-2"), std::nullopt);
+  EXPECT_EQ(version_of("1.0"), std::nullopt);
+  EXPECT_EQ(version_of("\"1\""), std::nullopt);
+}
+
+TEST(UintParam, RefusesWhatIsNotANumberUpToItsMaximum) {
+  const QueryParams q = {{"a", {"18446744073709551615"}},
+                         {"b", {"9223372036854775808"}},
+                         {"c", {"-1"}},
+                         {"d", {"12x"}},
+                         {"e", {"18446744073709551616"}}};
+  EXPECT_EQ(std::get<std::uint64_t>(uint_param(q, "a", 0)), UINT64_MAX);
+  EXPECT_EQ(std::get<std::uint64_t>(uint_param(q, "missing", 7)), 7u);
+  EXPECT_EQ(std::get<std::uint64_t>(uint_param(q, "b", 0, 1ull << 63)), 1ull << 63);
+  auto over = uint_param(q, "b", 0, INT64_MAX);
+  ASSERT_TRUE(std::holds_alternative<BadInput>(over));
+  EXPECT_NE(std::get<BadInput>(over).problem["detail"].get<std::string>().find(
+                "up to 9223372036854775807"),
+            std::string::npos);
+  for (const char* key : {"c", "d", "e"}) {
+    EXPECT_TRUE(std::holds_alternative<BadInput>(uint_param(q, key, 0))) << key;
+  }
+}
+
 TEST(ParseTarget, DecodesSegmentsAndQuery) {
   auto parsed = parse_target("/v1//streams/User/a%2Fb%20c?q=charlie+brown&q=1%2B1&flag&x=");
   ASSERT_TRUE(std::holds_alternative<RequestTarget>(parsed));

@@ -118,7 +118,9 @@ class FakeEventStore : public EventStore {
     ReadSlice slice;
     slice.head = log_.size();
     slice.next_after = after;
-    for (Position p = after + 1; p <= log_.size() && slice.events.size() < limit; ++p) {
+    // `p > after` stops `after + 1` from wrapping round at UINT64_MAX.
+    for (Position p = after + 1; p > after && p <= log_.size() && slice.events.size() < limit;
+         ++p) {
       slice.next_after = p;
       if (filter.matches(log_[p - 1])) slice.events.push_back(log_[p - 1]);
     }
