@@ -35,6 +35,9 @@ constexpr std::int64_t kMaxItemsLimit = 10000;
 // Totals are kept as numbers rounded to cents; past this a double no longer
 // holds every cent exactly.
 constexpr double kMaxTotal = 1e13;
+// Far above any real order, and far below where a quantity stops fitting the
+// int64 it is kept as.
+constexpr std::int64_t kMaxQuantity = 1000000000;
 
 // Money is a number rounded to cents. Rounding the exact sum once (rather
 // than every line) is what "total = Σ quantity × price, rounded to cents"
@@ -58,7 +61,7 @@ Json item_schema() {
           {"required", {"product_id", "quantity", "price"}},
           {"properties",
            {{"product_id", text_schema(1, 200)},
-            {"quantity", {{"type", "integer"}, {"minimum", 1}}},
+            {"quantity", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxQuantity}}},
             {"price", {{"type", "number"}, {"minimum", 0}}}}},
           {"additionalProperties", false}};
 }
@@ -141,6 +144,12 @@ CheckedItems check_items(const Json& data, std::int64_t max_items,
       ok = false;
     } else if (quantity->get<double>() <= 0) {
       errors.push_back(at + ".quantity must be greater than 0 (got " + quantity->dump() + ")");
+      ok = false;
+    } else if (quantity->get<double>() > static_cast<double>(kMaxQuantity)) {
+      // Compared as a double, which any JSON number converts to: the cast
+      // to int64 below is only defined once the value is known to fit.
+      errors.push_back(at + ".quantity must be at most " + std::to_string(kMaxQuantity) + " (got " +
+                       quantity->dump() + ")");
       ok = false;
     }
     auto price = item.find("price");
@@ -280,12 +289,14 @@ class OrderAggregate final : public Aggregate {
       errors.push_back("user_id must be a non-empty string");
     }
     CheckedItems items = check_items(data, max_items_, errors);
-    const double total = round_to_cents(items.sum);
-    if (errors.empty() && total > kMaxTotal) {
-      errors.push_back("the order total " + format_money(total) + " is more than " +
-                       format_money(kMaxTotal));
+    // Checked before rounding: llround of a sum past the int64 range of
+    // cents is undefined (it came out negative).
+    if (errors.empty() && !(items.sum <= kMaxTotal)) {
+      errors.push_back("the order total " + format_money(static_cast<double>(items.sum)) +
+                       " is more than " + format_money(kMaxTotal));
     }
     if (!errors.empty()) return Decision::reject(std::move(errors));
+    const double total = round_to_cents(items.sum);
     Json event = {{"user_id", *user}, {"items", std::move(items.items)}, {"total", total}};
     return Decision::accept({{"OrderCreated", std::move(event)}});
   }

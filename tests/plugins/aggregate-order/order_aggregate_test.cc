@@ -247,6 +247,25 @@ TEST_F(OrderRulesTest, WholeNumberQuantitiesWrittenAsFloatsAreNormalized) {
   EXPECT_EQ(d.events[0].data["total"], 3.0);
 }
 
+TEST_F(OrderRulesTest, HugeQuantitiesAndTotalsAreRejectedNeverWrapped) {
+  // Once, these came out as quantity -9223372036854775808 and a negative
+  // total, which the gateway then refused as an invalid event (500).
+  for (Json quantity : {Json(INT64_MAX), Json(UINT64_MAX), Json(1e12), Json(1000000001)}) {
+    Decision d = decide("CreateOrder", create_data(Json::array({item("p", quantity, 1)})));
+    expect_rejected(d, "items[0].quantity must be at most 1000000000");
+  }
+  expect_accepted(decide("CreateOrder", create_data(Json::array({item("p", 1000000000, 1)}))),
+                  "OrderCreated");
+  for (double price : {1e308, 1e13, 3.4e12}) {
+    Decision d = decide("CreateOrder", create_data(Json::array({item("p", 3, price)})));
+    expect_rejected(d, "is more than 10000000000000.00");
+  }
+  Decision two = decide(
+      "CreateOrder",
+      create_data(Json::array({item("p", 1000000000, 1e300), item("q", 1000000000, 1e300)})));
+  expect_rejected(two, "is more than 10000000000000.00");
+}
+
 TEST_F(OrderRulesTest, CreateOrderTwiceIsRejected) {
   expect_accepted(run("CreateOrder", create_data()), "OrderCreated");
   expect_rejected(decide("CreateOrder", create_data()), "order o1 already exists");
@@ -524,6 +543,16 @@ TEST_F(OrderRouterTest, BusinessRulesAnswer422WithEveryRule) {
   EXPECT_EQ(errors_of(wrong),
             std::vector<std::string>{"amount 9.99 does not match the order total 10.00"});
   EXPECT_EQ(errors_of(send("ShipOrder")), std::vector<std::string>{"order o1 is not paid yet"});
+}
+
+TEST_F(OrderRouterTest, HugeNumbersAre422NotAnInvalidEvent) {
+  auto quantity = send("CreateOrder", create_data(Json::array({item("p", UINT64_MAX, 1)})));
+  ASSERT_EQ(quantity.kind, Kind::kRejected) << quantity.body.dump();
+  EXPECT_TRUE(contains(errors_of(quantity), "/items/0/quantity")) << quantity.body.dump();
+  auto total = send("CreateOrder", create_data(Json::array({item("p", 3, 1e308)})));
+  ASSERT_EQ(total.kind, Kind::kRejected) << total.body.dump();
+  EXPECT_EQ(total.body["type"], "urn:herald:problem:command-rejected") << total.body.dump();
+  EXPECT_EQ(store_.append_calls(), 0u);
 }
 
 TEST_F(OrderRouterTest, UnknownCommandIs404WithAHint) {
