@@ -1,5 +1,7 @@
 #include "declarative_aggregate.h"
 
+#include "herald/json_number.h"
+
 namespace herald::plugins::declarative {
 namespace {
 
@@ -24,17 +26,6 @@ void erase_at(Json& state, const Path& path) {
     parent = &*it;
   }
   if (parent->is_object() && !path.empty()) parent->erase(path.back().key);
-}
-
-void add_number(Json& slot, const Json& by) {
-  if (slot.is_number_integer() && by.is_number_integer()) {
-    std::int64_t sum = 0;
-    if (!__builtin_add_overflow(slot.get<std::int64_t>(), by.get<std::int64_t>(), &sum)) {
-      slot = sum;
-      return;
-    }
-  }
-  slot = slot.get<double>() + by.get<double>();
 }
 
 Status fold_failed(const RecordedEvent& event, const FoldOp& op, const std::string& why) {
@@ -136,7 +127,7 @@ Status DeclarativeAggregate::apply(Json& state, const RecordedEvent& event) cons
         } else if (!slot->is_number()) {
           return fold_failed(event, op, "is " + kind_of(*slot) + ", not a number");
         } else {
-          add_number(*slot, value);
+          *slot = add_numbers(*slot, value);
         }
         break;
       case FoldOp::Kind::kRemove: break;

@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <mutex>
 #include <shared_mutex>
+
+#include "herald/json_number.h"
 
 namespace herald::plugins::document {
 
@@ -29,39 +30,6 @@ std::optional<std::string> id_of(const Json& value) {
   }
   if (value.is_number_integer()) return string_form(value);
   return std::nullopt;
-}
-
-bool is_integer(const Json& v) {
-  return v.is_number_integer();
-}  // signed or unsigned
-
-// The sum as an integer when both are integers and it fits in int64, else as
-// a double; so a counter stays an integer in the JSON it is served as.
-Json add(const Json& current, const Json& delta, bool subtract) {
-  if (is_integer(current) && is_integer(delta) && !current.is_number_unsigned() &&
-      !delta.is_number_unsigned()) {
-    std::int64_t a = current.get<std::int64_t>();
-    std::int64_t b = delta.get<std::int64_t>();
-    std::int64_t sum = 0;
-    bool overflow =
-        subtract ? __builtin_sub_overflow(a, b, &sum) : __builtin_add_overflow(a, b, &sum);
-    if (!overflow) return sum;
-  } else if (is_integer(current) && is_integer(delta)) {
-    // Unsigned values come from JSON text (e.g. 5 parsed from a request body):
-    // widen both so small ones still add as integers.
-    auto wide = [](const Json& v) -> __int128 {
-      return v.is_number_unsigned() ? static_cast<__int128>(v.get<std::uint64_t>())
-                                    : static_cast<__int128>(v.get<std::int64_t>());
-    };
-    __int128 sum = subtract ? wide(current) - wide(delta) : wide(current) + wide(delta);
-    if (sum >= std::numeric_limits<std::int64_t>::min() &&
-        sum <= std::numeric_limits<std::int64_t>::max()) {
-      return static_cast<std::int64_t>(sum);
-    }
-  }
-  double a = current.get<double>();
-  double b = delta.get<double>();
-  return subtract ? a - b : a + b;
 }
 
 void append_search_value(const Json& v, std::string& out) {
@@ -235,7 +203,7 @@ void DocumentProjection::add_number(const Assignment& a, const RecordedEvent& ev
                     ", which is not a number");
     return;
   }
-  current = add(current, *delta, subtract);
+  current = add_numbers(current, *delta, subtract);
 }
 
 bool DocumentProjection::SortLess::operator()(const SortEntry& a, const SortEntry& b) const {

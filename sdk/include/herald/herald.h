@@ -5,6 +5,7 @@
 #include "herald/command.h"
 #include "herald/config_schema.h"
 #include "herald/event.h"
+#include "herald/json_number.h"
 #include "herald/json_text.h"
 #include "herald/plugin.h"
 #include "herald/projection.h"

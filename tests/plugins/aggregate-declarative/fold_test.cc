@@ -124,6 +124,19 @@ TEST_F(FoldTest, IncrementAndAppend) {
   EXPECT_EQ(state_["entries"], Json({5, 2.5}));
 }
 
+TEST_F(FoldTest, IncrementReadsLargeIntegersAsWhatTheyAre) {
+  // Event data parsed from JSON text holds numbers above INT64_MAX unsigned;
+  // read signed, 2^64-1 was -1 and the balance came out 0.
+  ASSERT_TRUE(apply("Deposited", {{"amount", Json::parse("18446744073709551615")}}, 1).is_ok());
+  ASSERT_TRUE(apply("Deposited", {{"amount", 1}}, 2).is_ok());
+  EXPECT_TRUE(state_["balance"].is_number_float()) << state_.dump();
+  EXPECT_DOUBLE_EQ(state_["balance"].get<double>(), 18446744073709551616.0);
+  // Back within int64, it is an integer again.
+  ASSERT_TRUE(apply("Deposited", {{"amount", INT64_MIN}}, 3).is_ok());
+  ASSERT_TRUE(apply("Deposited", {{"amount", Json::parse("9223372036854775808")}}, 4).is_ok());
+  EXPECT_EQ(state_["deposits"], 4);
+}
+
 TEST_F(FoldTest, StateReferencesReadTheStateBeforeTheEvent) {
   ASSERT_TRUE(apply("Opened", {{"owner", "Ann"}}).is_ok());
   ASSERT_TRUE(apply("Renamed", {{"owner", "Bob"}}, 1).is_ok());
