@@ -467,7 +467,12 @@ void HttpApi::start() {
   const HttpConfig& cfg = runtime_.config().http;
   Poco::Net::ServerSocket socket;
   try {
-    socket.bind(Poco::Net::SocketAddress(cfg.host, cfg.port), true);
+    // SO_REUSEADDR (restart while old connections linger in TIME_WAIT) but
+    // not SO_REUSEPORT, which Poco's two-argument bind also sets: with it a
+    // second herald on the same port started quietly and took half the
+    // connections.
+    socket.bind(Poco::Net::SocketAddress(cfg.host, cfg.port), /*reuseAddress=*/true,
+                /*reusePort=*/false);
     socket.listen(1024);
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) +

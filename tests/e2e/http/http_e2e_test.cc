@@ -437,6 +437,34 @@ TEST(HttpWorkers, AWaitingConnectionIsServedWhileOthersKeepBusy) {
   std::filesystem::remove_all(dir);
 }
 
+// A second herald on a port in use must fail to start, loudly: with
+// SO_REUSEPORT both listened and the kernel split the connections.
+TEST(HttpListen, ASecondHeraldOnTheSamePortFailsToStart) {
+  auto first_dir = make_temp_dir("herald-port-a-");
+  auto second_dir = make_temp_dir("herald-port-b-");
+  HeraldProcess first(first_dir);
+  first.start();
+  // Run to its exit (timeout ends it if it serves instead).
+  const std::string cmd = "HERALD_LISTEN=127.0.0.1:" + std::to_string(first.port()) +
+                          " HERALD_DATA_DIR=" + second_dir.string() +
+                          " HERALD_PLUGIN_PATH=" + HERALD_PLUGIN_DIR + " timeout 10 " +
+                          HeraldProcess::binary() + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  const int rc = WEXITSTATUS(::pclose(p));
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_NE(rc, 124) << "the second herald served on the same port:\n" << out;
+  EXPECT_NE(out.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(first.request("GET", "/health/live").status, 200);
+  EXPECT_EQ(first.stop(), 0);
+  std::filesystem::remove_all(first_dir);
+  std::filesystem::remove_all(second_dir);
+}
+
 TEST(HeraldCli, CheckReportsEveryProblemWithLines) {
   auto dir = make_temp_dir("herald-cli-");
   auto file = dir / "bad.yaml";
