@@ -116,6 +116,9 @@ int serve(const Args& args) {
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("{} received: finishing in-flight requests", strsignal(sig));
+  // Read-your-writes queries waiting for a position answer now (503) instead
+  // of holding the stop for up to their 30 s.
+  if (runtime.is_open()) runtime.projections().release_waiters();
   api.stop();
   runtime.close();
   spdlog::info("herald stopped cleanly");

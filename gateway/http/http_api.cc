@@ -365,6 +365,16 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     if (wanted > 0) {
       auto ms = std::min<std::uint64_t>(std::get<std::uint64_t>(wait_ms), kReadYourWritesMaxWaitMs);
       if (!live->subscription->wait_for(wanted, std::chrono::milliseconds(ms))) {
+        if (runtime_.projections().waiters_released()) {
+          // Stopping: answer now rather than hold the stop for the wait.
+          Reply r = problem_reply(
+              503, "shutting-down", "Gateway shutting down",
+              "herald is stopping before projection " + name + " reached position " +
+                  std::to_string(wanted) + "; retry the query",
+              {{"position", live->subscription->position()}, {"min_position", wanted}});
+          r.close = true;
+          return r;
+        }
         return problem_reply(504, "projection-behind", "Projection has not caught up",
                              "projection " + name + " has applied up to position " +
                                  std::to_string(live->subscription->position()) + ", not yet " +

@@ -20,7 +20,9 @@ std::shared_ptr<Subscription> ProjectionRegistry::make_subscription(const Entry&
   // A model that keeps its own data resumes where it is; an in-memory one is
   // rebuilt from the log at start.
   o.start_after = p->persistent() ? p->position() : 0;
-  return std::make_shared<Subscription>(store_, upcasters_, std::move(o), std::move(p));
+  auto sub = std::make_shared<Subscription>(store_, upcasters_, std::move(o), std::move(p));
+  if (waiters_released_) sub->release_waiters();
+  return sub;
 }
 
 void ProjectionRegistry::add(const std::string& name, SubscriptionFilter filter, Factory factory,
@@ -56,6 +58,15 @@ void ProjectionRegistry::stop() {
   for (auto& s : subs) s->request_stop();
   for (auto& s : subs) s->stop();
   for (auto& w : watchers) w.join();
+}
+
+void ProjectionRegistry::release_waiters() {
+  std::lock_guard lock(mutex_);
+  waiters_released_ = true;
+  for (auto& [name, e] : entries_) {
+    if (e->subscription) e->subscription->release_waiters();
+    if (e->rebuilding) e->rebuilding->release_waiters();
+  }
 }
 
 std::optional<ProjectionRegistry::Live> ProjectionRegistry::find(const std::string& name) const {

@@ -32,6 +32,11 @@ class ProjectionRegistry {
            std::shared_ptr<Projection> first);
   void start();
   void stop();
+  // Shutdown has begun: every read-your-writes wait ends now, and any later
+  // one at once (Subscription::release_waiters); the models go on applying
+  // events until stop(). Any thread.
+  void release_waiters();
+  bool waiters_released() const { return waiters_released_; }
 
   // The live model and its subscription (for read-your-writes), or nullopt.
   struct Live {
@@ -70,6 +75,7 @@ class ProjectionRegistry {
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> waiters_released_{false};
 };
 
 }  // namespace herald::gateway

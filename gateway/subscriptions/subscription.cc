@@ -80,9 +80,18 @@ void Subscription::set_position(Position p) {
 bool Subscription::wait_for(Position target, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
   progressed_.wait_for(lock, timeout, [&] {
-    return position() >= target || state() == State::kFailed || stopping_.load();
+    return position() >= target || state() == State::kFailed || stopping_.load() ||
+           waiters_released_.load();
   });
   return position() >= target;
+}
+
+void Subscription::release_waiters() {
+  {
+    std::lock_guard lock(mutex_);
+    waiters_released_ = true;
+  }
+  progressed_.notify_all();
 }
 
 void Subscription::fail(std::string message, const RecordedEvent* event) {

@@ -70,8 +70,13 @@ class Subscription {
   bool caught_up() const { return state() == State::kLive; }
 
   // Blocks until position() >= target, or the timeout passes, or the
-  // subscription failed. Returns position() >= target.
+  // subscription failed, stops or released its waiters. Returns
+  // position() >= target.
   bool wait_for(Position target, std::chrono::milliseconds timeout) const;
+  // Ends every wait_for(), now and later, at once, while the subscription
+  // goes on: a shutting-down gateway answers its read-your-writes queries
+  // instead of holding its stop for their whole timeout. Any thread.
+  void release_waiters();
 
   // {name, state, position, head, lag, error?}
   Json status() const;
@@ -95,6 +100,7 @@ class Subscription {
   std::atomic<Position> head_seen_{0};
   std::atomic<State> state_{State::kStarting};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> waiters_released_{false};
   mutable std::mutex mutex_;  // error_, and the condition variable below
   mutable std::condition_variable progressed_;
   Json error_;

@@ -81,6 +81,22 @@ TEST_F(ProjectionsE2E, ReadYourWritesWaitsOrSaysHowFarItIs) {
   EXPECT_EQ(ahead.json()["position"], 2);
 }
 
+TEST_F(ProjectionsE2E, StoppingAnswersAWaitingReadYourWritesQuery) {
+  create_user("u1", "Alice", "alice@example.com");
+  // Waits up to 30 s for a position that will not come; SIGTERM must not
+  // wait with it (once, the stop took the whole 30 s).
+  HttpResult waiting;
+  std::thread query(
+      [&] { waiting = get("/v1/projections/users/u1?min_position=999999&wait_ms=30000"); });
+  std::this_thread::sleep_for(300ms);  // the query is waiting
+  EXPECT_EQ(herald_->stop(), 0) << herald_->log();
+  query.join();
+  EXPECT_EQ(waiting.status, 503) << waiting.body;
+  EXPECT_EQ(waiting.content_type, "application/problem+json");
+  EXPECT_EQ(waiting.json()["type"], "urn:herald:problem:shutting-down") << waiting.body;
+  EXPECT_EQ(waiting.json()["min_position"], 999999);
+}
+
 TEST_F(ProjectionsE2E, OrderSummaryPerUserSpansOrders) {
   create_user("u1", "Alice", "alice@example.com");
   json items = json::array({{{"product_id", "p1"}, {"quantity", 2}, {"price", 10.5}}});
