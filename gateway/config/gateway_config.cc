@@ -58,6 +58,14 @@ ConfigSchema http_schema() {
           .def(30)
           .min(1)
           .max(kIntMax),
+      opt::integer("io_timeout_seconds",
+                   "Seconds a client may stay silent in the middle of a request (its headers or "
+                   "body), or leave its answer unread, before its connection is closed; a body "
+                   "cut short this way is answered 408. Bounds how long a stalled client holds a "
+                   "worker thread, and so how long it can delay a stop.")
+          .def(10)
+          .min(1)
+          .max(kIntMax),
   };
 }
 
@@ -451,6 +459,7 @@ GatewayConfig parse_gateway_config(ConfigDocument document) {
   config.http.threads = http.at("threads").get<int>();
   config.http.max_queued = http.at("max_queued").get<int>();
   config.http.keep_alive_seconds = http.at("keep_alive_seconds").get<int>();
+  config.http.io_timeout_seconds = http.at("io_timeout_seconds").get<int>();
   config.plugin_dirs = gateway.at("plugin_dirs").get<std::vector<std::string>>();
 
   const Json& limits = gateway.at("limits");

@@ -55,6 +55,7 @@ struct HttpConfig {
   int threads = 64;        // worker threads (each keep-alive connection holds one)
   int max_queued = 1024;   // connections waiting for a thread
   int keep_alive_seconds = 30;
+  int io_timeout_seconds = 10;  // silence mid-request (or an unread answer) that ends a connection
 };
 
 struct LimitsConfig {

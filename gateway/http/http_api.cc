@@ -147,6 +147,12 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       r.close = true;  // the body may not be fully read: do not reuse the connection
       return r;
     };
+    if (request.hasContentLength() && request.getContentLength64() < 0) {
+      Reply r = problem_reply(400, "malformed-request", "Malformed request",
+                              "Content-Length must not be negative");
+      r.close = true;  // where the body ends is unknown
+      return r;
+    }
     if (request.hasContentLength() && request.getContentLength64() > static_cast<std::int64_t>(max)) {
       return too_large();
     }
@@ -157,6 +163,16 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       in.read(buf, sizeof buf);
       body.append(buf, static_cast<std::size_t>(in.gcount()));
       if (body.size() > max) return too_large();
+    }
+    if (request.hasContentLength() &&
+        body.size() < static_cast<std::uint64_t>(request.getContentLength64())) {
+      // The client stopped sending (io_timeout_seconds) or went away.
+      Reply r = problem_reply(408, "request-timeout", "Request body incomplete",
+                              "the body stopped before its Content-Length of " +
+                                  std::to_string(request.getContentLength64()) +
+                                  " bytes (nothing arrived for gateway.http.io_timeout_seconds)");
+      r.close = true;
+      return r;
     }
     return body;
   }
@@ -494,6 +510,9 @@ void HttpApi::start() {
   params->setMaxQueued(cfg.max_queued);
   params->setKeepAlive(true);
   params->setKeepAliveTimeout(Poco::Timespan(cfg.keep_alive_seconds, 0));
+  // Poco's default is 60 s: a client that stalls mid-request would hold its
+  // thread, and a stop (which waits for requests in progress), that long.
+  params->setTimeout(Poco::Timespan(cfg.io_timeout_seconds, 0));
   params->setMaxKeepAliveRequests(0);  // unlimited
   params->setServerName("herald");
   pool_ = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 4, 60);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/StreamSocket.h>
 
 #include <atomic>
 #include <fstream>
@@ -463,6 +464,52 @@ TEST(HttpListen, ASecondHeraldOnTheSamePortFailsToStart) {
   EXPECT_EQ(first.stop(), 0);
   std::filesystem::remove_all(first_dir);
   std::filesystem::remove_all(second_dir);
+}
+
+// Sends raw bytes on a new connection and returns everything until the
+// server closes it (or 30 s pass).
+std::string raw_exchange(int port, const std::string& bytes) {
+  Poco::Net::StreamSocket socket(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  socket.setReceiveTimeout(Poco::Timespan(30, 0));
+  socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  std::string out;
+  char buf[4096];
+  try {
+    for (int n; (n = socket.receiveBytes(buf, sizeof buf)) > 0;) out.append(buf, n);
+  } catch (const Poco::Exception& e) {
+    out += "<" + e.displayText() + ">";
+  }
+  return out;
+}
+
+// A client that stops in the middle of a request loses its connection after
+// io_timeout_seconds (Poco's own default is 60 s), with a 408 when it stopped
+// in the body; so it cannot hold a worker, or a stop, for long.
+TEST(HttpIoTimeout, AStalledBodyIs408AfterTheTimeout) {
+  auto dir = make_temp_dir("herald-io-");
+  auto file = dir / "io.yaml";
+  std::ofstream(file)
+      << "gateway:\n  http:\n    listen: ${HERALD_LISTEN}\n    io_timeout_seconds: 1\n"
+         "store:\n  plugin: memory\n  config:\n"
+         "    path: ${HERALD_DATA_DIR}/events.log\n";
+  HeraldProcess herald(dir, {"-c", file.string()});
+  herald.start();
+  std::string stalled = raw_exchange(
+      herald.port(),
+      "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"ty");
+  EXPECT_EQ(stalled.rfind("HTTP/1.1 408 ", 0), 0u) << stalled;
+  EXPECT_NE(stalled.find("urn:herald:problem:request-timeout"), std::string::npos) << stalled;
+  std::string negative = raw_exchange(
+      herald.port(), "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n");
+  EXPECT_EQ(negative.rfind("HTTP/1.1 400 ", 0), 0u) << negative;
+  EXPECT_NE(negative.find("must not be negative"), std::string::npos) << negative;
+  // Stalled in the headers: the connection is closed without an answer.
+  EXPECT_EQ(
+      raw_exchange(herald.port(), "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\nContent-Le"),
+      "");
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(HeraldCli, CheckReportsEveryProblemWithLines) {
