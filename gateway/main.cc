@@ -19,6 +19,7 @@
 #include <iostream>
 #include <optional>
 
+#include "config/schema_check.h"
 #include "core/config_reference.h"
 #include "core/logging.h"
 #include "core/runtime.h"
@@ -142,14 +143,19 @@ int plugins(const Args& args) {
   PluginLoader loader(PluginLoader::search_path(configured));
   if (!args.rest.empty() && args.rest[0] == "describe") {
     if (args.rest.size() != 2) throw std::invalid_argument("usage: herald plugins describe NAME");
+    std::vector<std::string> names;
     for (const auto& p : loader.discover()) {
       if (p->descriptor->name == args.rest[1]) {
         std::cout << describe_plugin(*p).dump(2) << "\n";
         return 0;
       }
+      names.push_back(p->descriptor->name);
     }
-    std::cerr << "herald: no plugin named '" << args.rest[1] << "' in: ";
-    for (const auto& d : loader.dirs()) std::cerr << d << " ";
+    std::cerr << "herald: no plugin named '" << args.rest[1] << "'";
+    if (auto hint = did_you_mean(args.rest[1], names); !hint.empty())
+      std::cerr << " (" << hint << ")";
+    std::cerr << " in:";
+    for (const auto& d : loader.dirs()) std::cerr << " " << d;
     std::cerr << "\n";
     return 1;
   }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -57,6 +58,23 @@ struct HttpResult {
   std::map<std::string, std::string> headers;
   nlohmann::json json() const { return nlohmann::json::parse(body); }
 };
+
+// Runs `command` with /bin/sh, stderr folded into stdout: its exit code and
+// everything it printed.
+struct ShellResult {
+  int exit_code = -1;
+  std::string output;
+};
+inline ShellResult run_shell(const std::string& command) {
+  ShellResult r;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe)) r.output += buf;
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
 
 class HeraldProcess {
  public:

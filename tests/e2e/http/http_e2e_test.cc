@@ -446,20 +446,15 @@ TEST(HttpListen, ASecondHeraldOnTheSamePortFailsToStart) {
   HeraldProcess first(first_dir);
   first.start();
   // Run to its exit (timeout ends it if it serves instead).
-  const std::string cmd = "HERALD_LISTEN=127.0.0.1:" + std::to_string(first.port()) +
-                          " HERALD_DATA_DIR=" + second_dir.string() +
-                          " HERALD_PLUGIN_PATH=" + HERALD_PLUGIN_DIR + " timeout 10 " +
-                          HeraldProcess::binary() + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int rc = WEXITSTATUS(::pclose(p));
-  EXPECT_NE(rc, 0) << out;
-  EXPECT_NE(rc, 124) << "the second herald served on the same port:\n" << out;
-  EXPECT_NE(out.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())),
+  auto second = run_shell("HERALD_LISTEN=127.0.0.1:" + std::to_string(first.port()) +
+                          " HERALD_DATA_DIR=" + second_dir.string() + " HERALD_PLUGIN_PATH=" +
+                          HERALD_PLUGIN_DIR + " timeout 10 " + HeraldProcess::binary());
+  EXPECT_NE(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.exit_code, 124) << "the second herald served on the same port:\n"
+                                   << second.output;
+  EXPECT_NE(second.output.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())),
             std::string::npos)
-      << out;
+      << second.output;
   EXPECT_EQ(first.request("GET", "/health/live").status, 200);
   EXPECT_EQ(first.stop(), 0);
   std::filesystem::remove_all(first_dir);
@@ -518,17 +513,19 @@ TEST(HeraldCli, CheckReportsEveryProblemWithLines) {
   std::ofstream(file) << "gateway:\n  http:\n    listen: 127.0.0.1:99999\nstore:\n  plugin: memory\n"
                          "  config:\n    fsnyc: batch\naggregates:\n  - type: User\n    plugin: declarative\n"
                          "    snapshot_evry: 10\n";
-  std::string cmd = HeraldProcess::binary() + " check -c " + file.string() + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  int rc = ::pclose(p);
-  EXPECT_NE(WEXITSTATUS(rc), 0) << out;
+  auto [rc, out] = run_shell(HeraldProcess::binary() + " check -c " + file.string());
+  EXPECT_NE(rc, 0) << out;
   EXPECT_NE(out.find("bad.yaml:3"), std::string::npos) << out;    // listen port
   EXPECT_NE(out.find("bad.yaml:11"), std::string::npos) << out;   // snapshot_evry
   EXPECT_NE(out.find("did you mean 'snapshot_every'"), std::string::npos) << out;
   std::filesystem::remove_all(dir);
+}
+
+TEST(HeraldCli, DescribeAnUnknownPluginSuggestsTheNearestName) {
+  auto [rc, out] = run_shell(std::string("HERALD_PLUGIN_PATH=") + HERALD_PLUGIN_DIR + " " +
+                             HeraldProcess::binary() + " plugins describe memry");
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("no plugin named 'memry' (did you mean 'memory'?)"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -155,14 +155,9 @@ TEST_F(ProjectionsE2E, LiveRebuildEqualsTheLiveModel) {
 
 TEST_F(ProjectionsE2E, HeraldRebuildCommandShowsProgressUntilLive) {
   create_user("u1", "Alice", "alice@example.com");
-  std::string cmd = "HERALD_LISTEN=127.0.0.1:" + std::to_string(herald_->port()) + " " +
-                    HeraldProcess::binary() + " rebuild users 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  int rc = ::pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(rc), 0) << out;
+  auto [rc, out] = run_shell("HERALD_LISTEN=127.0.0.1:" + std::to_string(herald_->port()) + " " +
+                             HeraldProcess::binary() + " rebuild users");
+  EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("rebuilt and live"), std::string::npos) << out;
 }
 
