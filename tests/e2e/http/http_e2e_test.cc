@@ -387,16 +387,23 @@ TEST_F(HttpE2E, HealthAndMetrics) {
   EXPECT_TRUE(names.count("memory") && names.count("declarative") && names.count("document"));
 }
 
+// A config file in `dir` with the memory store and no aggregates, and
+// `http_option` (one "key: value" line) under gateway.http.
+std::filesystem::path http_test_config(const std::filesystem::path& dir,
+                                       const std::string& http_option) {
+  auto file = dir / "http-test.yaml";
+  std::ofstream(file) << "gateway:\n  http:\n    listen: ${HERALD_LISTEN}\n    " << http_option
+                      << "\nstore:\n  plugin: memory\n  config:\n"
+                         "    path: ${HERALD_DATA_DIR}/events.log\n";
+  return file;
+}
+
 // Two clients with back-to-back requests hold both worker threads; a third
 // connection (a health probe, say) must still get its answer while they go
 // on, because each answer hands its thread over to a waiting connection.
 TEST(HttpWorkers, AWaitingConnectionIsServedWhileOthersKeepBusy) {
   auto dir = make_temp_dir("herald-busy-");
-  auto file = dir / "two-threads.yaml";
-  std::ofstream(file) << "gateway:\n  http:\n    listen: ${HERALD_LISTEN}\n    threads: 2\n"
-                         "store:\n  plugin: memory\n  config:\n"
-                         "    path: ${HERALD_DATA_DIR}/events.log\n";
-  HeraldProcess herald(dir, {"-c", file.string()});
+  HeraldProcess herald(dir, {"-c", http_test_config(dir, "threads: 2").string()});
   herald.start();
 
   std::atomic<bool> done{false};
@@ -483,12 +490,7 @@ std::string raw_exchange(int port, const std::string& bytes) {
 // in the body; so it cannot hold a worker, or a stop, for long.
 TEST(HttpIoTimeout, AStalledBodyIs408AfterTheTimeout) {
   auto dir = make_temp_dir("herald-io-");
-  auto file = dir / "io.yaml";
-  std::ofstream(file)
-      << "gateway:\n  http:\n    listen: ${HERALD_LISTEN}\n    io_timeout_seconds: 1\n"
-         "store:\n  plugin: memory\n  config:\n"
-         "    path: ${HERALD_DATA_DIR}/events.log\n";
-  HeraldProcess herald(dir, {"-c", file.string()});
+  HeraldProcess herald(dir, {"-c", http_test_config(dir, "io_timeout_seconds: 1").string()});
   herald.start();
   std::string stalled = raw_exchange(
       herald.port(),
