@@ -9,7 +9,6 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
-#include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
