@@ -87,7 +87,7 @@ ConfigSchema limits_schema() {
           "answers 409.")
           .def(5)
           .min(0)
-          .max(kIntMax),
+          .max(1000),  // more is never useful, and 1 + INT_MAX attempts would overflow
       opt::integer("idempotency_ttl_seconds",
                    "Seconds an Idempotency-Key is remembered; a command retried with the same key "
                    "within this time gets the first answer and appends nothing.")

@@ -224,6 +224,17 @@ TEST(GatewayConfig, RangesAreChecked) {
   EXPECT_EQ(problems[0].message, "must be at least 1024, got 10");
 }
 
+TEST(GatewayConfig, ConflictRetriesHaveASaneMaximum) {
+  // The router makes 1 + conflict_retries attempts: INT_MAX overflowed.
+  auto problems =
+      problems_of(std::string(kMinimal) + "gateway:\n  limits: { conflict_retries: 2147483647 }\n");
+  ASSERT_EQ(problems.size(), 1u) << summary(problems);
+  EXPECT_EQ(problems[0].message, "must be at most 1000, got 2147483647");
+  EXPECT_EQ(parse(std::string(kMinimal) + "gateway:\n  limits: { conflict_retries: 1000 }\n")
+                .limits.conflict_retries,
+            1000);
+}
+
 TEST(GatewayConfig, NestedListsOfSectionsAreChecked) {
   auto problems = problems_of(std::string(kMinimal) +
                               "projections:\n"
