@@ -46,7 +46,7 @@ ConfigSchema http_schema() {
                    "thread until keep_alive_seconds pass.")
           .def(64)
           .min(2)
-          .max(kIntMax),
+          .max(10000),  // one thread each; the pool holds threads + 4
       opt::integer("max_queued",
                    "Accepted connections that may wait for a free worker thread; beyond that new "
                    "connections are refused.")

@@ -26,7 +26,8 @@ ConfigSchema config_schema() {
                    "`retry` (the gateway then answers 503). The write may still complete; a "
                    "retry with the same idempotency key or event ids is safe.")
           .def(30000)
-          .min(1),
+          .min(1)
+          .max(3600000),  // an hour; far more overflowed the deadline (now + timeout)
       opt::integer("preallocate_mib",
                    "How far ahead of the last record the log file is kept filled with zeros, in "
                    "MiB (fsync always and batch). An fdatasync that overwrites zeros the file "

@@ -59,6 +59,17 @@ TEST(MemoryStorePluginTest, OptionsComeFromTheConfig) {
   EXPECT_THROW(options_from_config(Json{{"fsync", "sometimes"}}), ConfigError);
 }
 
+TEST(MemoryStorePluginTest, SyncTimeoutIsBoundedSoItsDeadlineCannotOverflow) {
+  // LogWriter::wait computes now + sync_timeout on steady_clock's int64
+  // nanoseconds: 9223372036854775807 ms wrapped round into the past and every
+  // append answered "retry" at once. The schema stops such values at the
+  // config check.
+  const OptionSpec* timeout = find_option(config_schema(), "sync_timeout_ms");
+  ASSERT_NE(timeout, nullptr);
+  ASSERT_TRUE(timeout->maximum.has_value());
+  EXPECT_EQ(*timeout->maximum, 3600000.0);
+}
+
 #ifdef HERALD_MEMORY_PLUGIN_FILE
 TEST(MemoryStorePluginTest, ModuleExportsADescriptorWhoseFactoryMakesAStore) {
   boost::dll::shared_library lib(HERALD_MEMORY_PLUGIN_FILE);

@@ -224,6 +224,14 @@ TEST(GatewayConfig, RangesAreChecked) {
   EXPECT_EQ(problems[0].message, "must be at least 1024, got 10");
 }
 
+TEST(GatewayConfig, ThreadsHaveASaneMaximum) {
+  // The worker pool holds threads + 4: INT_MAX overflowed.
+  auto problems =
+      problems_of(std::string(kMinimal) + "gateway:\n  http: { threads: 2147483647 }\n");
+  ASSERT_EQ(problems.size(), 1u) << summary(problems);
+  EXPECT_EQ(problems[0].message, "must be at most 10000, got 2147483647");
+}
+
 TEST(GatewayConfig, ConflictRetriesHaveASaneMaximum) {
   // The router makes 1 + conflict_retries attempts: INT_MAX overflowed.
   auto problems =
