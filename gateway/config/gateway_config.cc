@@ -210,8 +210,12 @@ ConfigSchema gateway_schema() {
               "upcaster",
               {
                   opt::string("event", "Stored event type this upcaster takes (declarative)."),
-                  opt::integer("from_version", "The schema_version it takes.").def(1).min(1).max(kIntMax),
-                  opt::integer("to_version", "The schema_version it makes; default from_version + 1.")
+                  opt::integer("from_version", "The schema_version it takes.")
+                      .def(1)
+                      .min(1)
+                      .max(kIntMax - 1),  // to_version defaults to from_version + 1
+                  opt::integer("to_version",
+                               "The schema_version it makes; default from_version + 1.")
                       .min(2)
                       .max(kIntMax),
                   opt::map("rename_fields", opt::string("to", "New field name."),
@@ -222,8 +226,9 @@ ConfigSchema gateway_schema() {
                   opt::list("drop", opt::string("field", "A field name."), "Data fields to drop.")
                       .def(Json::array()),
                   opt::string("rename_type", "New event type (empty: keep the type).").def(""),
-                  opt::string("plugin", "An upcaster plugin instead of the keys above: a name or "
-                                        "a path to its library."),
+                  opt::string("plugin",
+                              "An upcaster plugin instead of the keys above: a name or "
+                              "a path to its library."),
                   config_option("upcaster"),
               },
               "One step of an event's schema history."),

@@ -232,6 +232,19 @@ TEST(GatewayConfig, ThreadsHaveASaneMaximum) {
   EXPECT_EQ(problems[0].message, "must be at most 10000, got 2147483647");
 }
 
+TEST(GatewayConfig, AnUpcastersDefaultToVersionFitsAnInt) {
+  // to_version defaults to from_version + 1, which overflowed at INT_MAX.
+  auto problems =
+      problems_of(std::string(kMinimal) +
+                  "upcasters:\n  - { event: E, from_version: 2147483647, drop: [a] }\n");
+  ASSERT_EQ(problems.size(), 1u) << summary(problems);
+  EXPECT_EQ(problems[0].message, "must be at most 2147483646, got 2147483647");
+  auto c = parse(std::string(kMinimal) +
+                 "upcasters:\n  - { event: E, from_version: 2147483646, drop: [a] }\n");
+  ASSERT_EQ(c.upcasters.size(), 1u);
+  EXPECT_EQ(c.upcasters[0].to_version, 2147483647);
+}
+
 TEST(GatewayConfig, ConflictRetriesHaveASaneMaximum) {
   // The router makes 1 + conflict_retries attempts: INT_MAX overflowed.
   auto problems =
