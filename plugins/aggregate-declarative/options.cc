@@ -25,7 +25,10 @@ ConfigSchema config_schema() {
        opt::any("schema",
                 "JSON Schema of the event's data; the gateway checks decided events against it "
                 "before they are appended."),
-       opt::integer("schema_version", "The schema version decided events carry.").def(1).min(1),
+       opt::integer("schema_version", "The schema version decided events carry.")
+           .def(1)
+           .min(1)
+           .max(1000000),
        opt::any("fold",
                 "How the event changes the state: set, append, increment, remove. Required; {} "
                 "changes nothing.")},
@@ -35,7 +38,8 @@ ConfigSchema config_schema() {
                    "The state's format. Bump it when folds or initial_state change the state's "
                    "shape: snapshots of another format are ignored and streams are replayed.")
           .def(1)
-          .min(1),
+          .min(1)
+          .max(1000000),
       opt::any("initial_state", "The state of an aggregate before its first event (a map).")
           .def(Json::object()),
       opt::map("commands", command, "The commands, by name, and their rules.").req(),
