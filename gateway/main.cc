@@ -15,7 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include <atomic>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <optional>
 
@@ -92,6 +94,38 @@ GatewayConfig load_config(const Args& args) {
   return parse_gateway_config(std::move(doc));
 }
 
+// Opens the store (which replays its log: a while, for a big one) on a
+// thread of its own, so that a signal meanwhile stops herald at once instead
+// of after the replay. Nothing has been accepted yet, and the store is made to
+// survive being stopped at any point (it survives a crash), so ending the
+// process there is safe. Rethrows what open() throws.
+void open_or_stop(Runtime& runtime, const sigset_t& signals) {
+  std::atomic<bool> opened{false};
+  std::exception_ptr failure;
+  std::thread opener([&] {  // inherits the blocked signals
+    try {
+      runtime.open();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    opened = true;
+  });
+  while (!opened) {
+    const timespec slice{0, 100 * 1000 * 1000};
+    const int sig = sigtimedwait(&signals, nullptr, &slice);
+    if (sig > 0) {
+      spdlog::warn(
+          "{} received while the store opens: stopping now (nothing was accepted yet, "
+          "and the log is safe to stop at any point)",
+          strsignal(sig));
+      spdlog::shutdown();  // flushes the log sinks; no destructor runs after this
+      std::_Exit(0);
+    }
+  }
+  opener.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
 int serve(const Args& args) {
   // Signals are taken by sigwait() on this thread only: block them before
   // any other thread starts so that every thread inherits the mask.
@@ -108,7 +142,7 @@ int serve(const Args& args) {
   Runtime runtime(std::move(config));
   runtime.build();
   spdlog::info("herald {} starting with {}", HERALD_VERSION, source);
-  runtime.open();
+  open_or_stop(runtime, signals);
   auto head = runtime.store().head();
   spdlog::info("store open: {} events in the global log", head.is_ok() ? *head : 0);
   HttpApi api(runtime);

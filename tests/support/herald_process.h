@@ -86,7 +86,14 @@ class HeraldProcess {
 
   static std::string binary() { return std::string(HERALD_BUILD_DIR) + "/bin/herald"; }
 
+  // Starts herald and waits until it answers /health/ready.
   void start(int port = 0) {
+    spawn(port);
+    wait_ready();
+  }
+
+  // Starts herald without waiting for it (to catch it during its start).
+  void spawn(int port = 0) {
     port_ = port ? port : free_port();
     log_path_ = data_dir_ / ("herald-" + std::to_string(port_) + ".log");
     pid_ = ::fork();
@@ -105,6 +112,9 @@ class HeraldProcess {
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }
+  }
+
+  void wait_ready() {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
