@@ -330,7 +330,8 @@ ConfigSchema config_schema() {
                   "$stream.id, or an event field such as $event.data.user_id.")
           .def("$stream.id"),
       opt::list("search", opt::string("field", "A document field (dotted for nested)."),
-                "Fields that q= searches, case-insensitively (ASCII). Empty: every "
+                "Fields that q= searches, case-insensitively (ASCII, Latin, Greek and Cyrillic "
+                "letters). Empty: every "
                 "top-level string field.")
           .def(Json::array()),
       opt::string("sort", "Default sort field of lists and searches; empty: by id.").def(""),

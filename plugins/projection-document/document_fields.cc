@@ -28,16 +28,28 @@ char lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+int sign(int c) {
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+// fold_case(a) against fold_case(b), then the exact bytes: the order of
+// SortKey. ASCII byte by byte; from the first other byte on, the folded rest.
 int compare_strings(const std::string& a, const std::string& b) {
   const std::size_t n = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < n; ++i) {
+    const auto ua = static_cast<unsigned char>(a[i]);
+    const auto ub = static_cast<unsigned char>(b[i]);
+    if (ua >= 0x80 || ub >= 0x80) {
+      int c = fold_case(std::string_view(a).substr(i))
+                  .compare(fold_case(std::string_view(b).substr(i)));
+      return c != 0 ? sign(c) : sign(a.compare(b));
+    }
     char x = lower(a[i]);
     char y = lower(b[i]);
     if (x != y) return static_cast<unsigned char>(x) < static_cast<unsigned char>(y) ? -1 : 1;
   }
   if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
-  int c = a.compare(b);
-  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  return sign(a.compare(b));
 }
 
 int compare_numbers(const Json& a, const Json& b) {
@@ -139,9 +151,92 @@ std::string string_form(const Json& value) {
   }
 }
 
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = lower(c);
+namespace {
+
+// The lower case of an upper-case letter of Latin-1, Latin Extended-A, Greek
+// or Cyrillic (the scripts of most European names); anything else as it is.
+char32_t lower_code_point(char32_t c) {
+  if (c < 0x80) return static_cast<char32_t>(lower(static_cast<char>(c)));
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;  // À..Þ except ×
+  if (c >= 0x100 && c <= 0x17F) {
+    if (c == 0x130) return 'i';   // İ
+    if (c == 0x178) return 0xFF;  // Ÿ
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) {
+      return (c % 2 == 1) ? c + 1 : c;  // odd upper, even lower
+    }
+    if (c == 0x138 || c == 0x149 || c == 0x17F) return c;  // ĸ, ŉ, ſ: no pair
+    return (c % 2 == 0) ? c + 1 : c;                       // even upper, odd lower
+  }
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;  // Α..Ω
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;                // А..Я
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;                // Ѐ..Џ
+  if (c == 0x1E9E) return 0xDF;                                 // ẞ
+  return c;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// The code point of the well-formed UTF-8 sequence at text[i] and its
+// length; length 0 when the bytes there are not one.
+std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char lead = b(0);
+  std::size_t n = lead < 0x80           ? 1
+                  : (lead >> 5) == 0x6  ? 2
+                  : (lead >> 4) == 0xE  ? 3
+                  : (lead >> 3) == 0x1E ? 4
+                                        : 0;
+  if (n == 0 || i + n > text.size()) return {0, 0};
+  char32_t c = n == 1 ? lead : lead & (0x7F >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return {0, 0};
+    c = (c << 6) | (b(k) & 0x3F);
+  }
+  return {c, n};
+}
+
+}  // namespace
+
+std::string fold_case(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {  // the common case, byte by byte
+      out += lower(static_cast<char>(lead));
+      ++i;
+      continue;
+    }
+    auto [c, n] = decode_utf8(text, i);
+    if (n == 0) {  // not UTF-8: the byte as it is
+      out += static_cast<char>(lead);
+      ++i;
+      continue;
+    }
+    const char32_t folded = lower_code_point(c);
+    if (folded == c) {
+      out.append(text.substr(i, n));
+    } else {
+      append_utf8(out, folded);
+    }
+    i += n;
+  }
   return out;
 }
 
@@ -184,7 +279,7 @@ SortKey make_sort_key(const Json* value) {
     case Json::value_t::string:
       key.rank = SortKey::kString;
       key.exact = value->get_ref<const std::string&>();
-      key.text = ascii_lower(key.exact);
+      key.text = fold_case(key.exact);
       break;
     case Json::value_t::array:
       key.rank = SortKey::kList;

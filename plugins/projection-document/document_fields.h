@@ -51,9 +51,11 @@ bool erase_field(Json& doc, const FieldPath& path);
 //                  the query, so this form is rarely seen)
 std::string string_form(const Json& value);
 
-// ASCII lower case; bytes outside ASCII (UTF-8 sequences) are kept as they
-// are, so search is case-insensitive for ASCII letters only.
-std::string ascii_lower(std::string_view text);
+// Lower case for search and sort: ASCII, and the upper-case letters of
+// Latin-1, Latin Extended-A, Greek and Cyrillic (É → é, Ł → ł, Ω → ω,
+// Д → д). Other characters, and bytes that are not UTF-8, stay as they are.
+// No normalization: a decomposed "e" + U+0301 does not meet a precomposed é.
+std::string fold_case(std::string_view text);
 
 // The order of the `sort` option: booleans < numbers < strings < lists <
 // objects; numbers by value (integers exactly), strings case-insensitively

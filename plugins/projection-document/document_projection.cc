@@ -34,7 +34,7 @@ std::optional<std::string> id_of(const Json& value) {
 
 void append_search_value(const Json& v, std::string& out) {
   if (v.is_string()) {
-    out += ascii_lower(v.get_ref<const std::string&>());
+    out += fold_case(v.get_ref<const std::string&>());
     out += kFieldSeparator;
   } else if (v.is_number()) {
     out += string_form(v);

@@ -73,7 +73,7 @@ Result<QueryPage> DocumentProjection::query(const Query& query) const {
     sort = parse_field_path(query.sort, &error);
   }
   if (sort && sort->is_id()) sort.reset();
-  const std::string needle = ascii_lower(query.text);
+  const std::string needle = fold_case(query.text);
 
   auto matches = [&](const Document& d) {
     for (const auto& f : filters) {

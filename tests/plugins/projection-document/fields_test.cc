@@ -89,9 +89,46 @@ TEST(DocumentFieldsTest, SortOrderAcrossTypes) {
   EXPECT_EQ(make_sort_key(&null_value), make_sort_key(nullptr));
 }
 
-TEST(DocumentFieldsTest, AsciiLowerKeepsOtherBytes) {
-  EXPECT_EQ(ascii_lower("Charlie BROWN"), "charlie brown");
-  EXPECT_EQ(ascii_lower("\xC3\x89mile"), "\xC3\x89mile");  // É stays as it is
+TEST(DocumentFieldsTest, FoldCaseLowersEuropeanLettersAndKeepsTheRest) {
+  EXPECT_EQ(fold_case("Charlie BROWN"), "charlie brown");
+  EXPECT_EQ(fold_case("\xC3\x89MILE Zola"), "\xC3\xA9mile zola");            // ÉMILE → émile
+  EXPECT_EQ(fold_case("\xC3\x98RSTED \xC3\x97"), "\xC3\xB8rsted \xC3\x97");  // Ø → ø; × stays
+  EXPECT_EQ(fold_case("\xC5\x81\xC3\x93"
+                      "D\xC5\xB9"),
+            "\xC5\x82\xC3\xB3"
+            "d\xC5\xBA");                                        // ŁÓDŹ → łódź
+  EXPECT_EQ(fold_case("\xC5\xB8"), "\xC3\xBF");                  // Ÿ → ÿ
+  EXPECT_EQ(fold_case("\xC4\xB0"), "i");                         // İ → i
+  EXPECT_EQ(fold_case("\xCE\xA9\xCE\x91"), "\xCF\x89\xCE\xB1");  // ΩΑ → ωα
+  EXPECT_EQ(fold_case("\xD0\x94\xD0\x81"), "\xD0\xB4\xD1\x91");  // ДЁ → дё
+  // Already lower, other scripts, and bytes that are not UTF-8 stay as they are.
+  EXPECT_EQ(fold_case("\xC3\xA9t\xC3\xA9 \xE6\x9D\xB1\xE4\xBA\xAC"),
+            "\xC3\xA9t\xC3\xA9 \xE6\x9D\xB1\xE4\xBA\xAC");
+  EXPECT_EQ(fold_case("A\xFF\xC3"
+                      "B\xE2\x82"),
+            "a\xFF\xC3"
+            "b\xE2\x82");
+}
+
+TEST(DocumentFieldsTest, SortKeysAndValueComparisonAgreeOnFoldedCase) {
+  // emma < édouard < Émile < émile: é sorts after the ASCII letters (by its
+  // UTF-8 bytes), and "Émile" and "émile" fold alike, so their bytes decide.
+  const std::vector<Json> values = {Json("emma"),
+                                    Json("\xC3\xA9"
+                                         "douard"),
+                                    Json("\xC3\x89"
+                                         "mile"),
+                                    Json("\xC3\xA9"
+                                         "mile")};
+  for (const auto& a : values) {
+    for (const auto& b : values) {
+      EXPECT_EQ(compare_values(a, b), compare_sort_keys(make_sort_key(&a), make_sort_key(&b)))
+          << a.dump() << " vs " << b.dump();
+    }
+  }
+  EXPECT_LT(compare_values(values[1], values[2]), 0);  // édouard < Émile
+  EXPECT_LT(compare_values(values[0], values[1]), 0);  // emma < édouard
+  EXPECT_LT(compare_values(values[2], values[3]), 0);  // Émile < émile: the bytes break the tie
 }
 
 }  // namespace

@@ -242,6 +242,35 @@ TEST_F(DocumentQueryTest, SearchIsCaseInsensitiveOverTheSearchFields) {
   EXPECT_THAT(ids(run(q)), ElementsAre("u3"));
 }
 
+TEST_F(DocumentQueryTest, SearchAndSortFoldTheCaseOfEuropeanLetters) {
+  put("u6", {{"name", "\xC3\x89mile Zola"}, {"email", "ez@x.fr"}});  // Émile Zola
+  put("u7", {{"name",
+              "\xC3\xA9"
+              "douard"},
+             {"email", "ed@x.fr"}});                                               // édouard
+  put("u8", {{"name", "\xD0\x94\xD0\xB8\xD0\xBC\xD0\xB0"}, {"email", "d@x.ru"}});  // Дима
+  Query q;
+  q.text = "\xC3\xA9mile";  // émile
+  EXPECT_THAT(ids(run(q)), ElementsAre("u6"));
+  q.text = "\xC3\x89";  // É: both names
+  EXPECT_THAT(ids(run(q)), ElementsAre("u6", "u7"));
+  q.text = "\xD0\xB4\xD0\xB8\xD0\xBC";  // дим
+  EXPECT_THAT(ids(run(q)), ElementsAre("u8"));
+  // Sorted case-insensitively: édouard and Émile sit together, é before É
+  // only by their bytes when all else is equal.
+  q = {};
+  q.equals = {{"email", "ez@x.fr"}};
+  EXPECT_THAT(ids(run(q)), ElementsAre("u6"));
+  q = {};
+  q.sort = "name";
+  q.limit = 100;
+  auto sorted = ids(run(q));
+  auto at = [&](const char* id) {
+    return std::find(sorted.begin(), sorted.end(), id) - sorted.begin();
+  };
+  EXPECT_EQ(at("u6"), at("u7") + 1) << ::testing::PrintToString(sorted);  // édouard, Émile
+}
+
 TEST_F(DocumentQueryTest, SearchWithoutSearchFieldsLooksAtEveryTopLevelString) {
   auto p = make_projection(R"({"on": {"Put": {"merge": "$event.data"}}})");
   EventLog log;
