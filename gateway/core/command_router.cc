@@ -29,7 +29,11 @@ std::vector<std::string> keys_of(const std::map<std::string, CommandEntry>& m) {
   return out;
 }
 
-std::string fingerprint(const CommandRequest& r, const std::string& id) {
+// What an Idempotency-Key stands for: the command as the client sent it. The
+// id is the one the client gave, empty when the gateway makes one: a retry of
+// POST /v1/commands/{Type} gets a new made id, and must still match.
+std::string fingerprint(const CommandRequest& r) {
+  const std::string& id = r.aggregate_id;
   std::string basis = r.aggregate_type + "/" + id + ":" + r.type + ":" + r.data.dump();
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(stable_hash(basis)));
@@ -147,9 +151,17 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
   if (command.metadata.correlation_id.empty()) command.metadata.correlation_id = make_uuid();
   command.metadata.causation_id = command.id;
 
+  // Commands on one aggregate take turns in this gateway, as in Axon or a
+  // Dapr actor: each decides on the state the previous one left, instead of
+  // all deciding on the same version and all but one conflicting. Conflicts
+  // remain possible with other writers of the same store; they are retried.
+  std::unique_lock turn = lock_stream(stream);
+  // The key is looked up in the stream's turn: a command that races the
+  // first one with the same key then sees its answer ("reused", or the
+  // first result), not what the first one's events did to the state.
   std::string key_fingerprint;
   if (!request.idempotency_key.empty()) {
-    key_fingerprint = fingerprint(request, id);
+    key_fingerprint = fingerprint(request);
     auto held = store_.find_idempotency(request.idempotency_key);
     if (!held.is_ok()) return store_failure(held.status(), "idempotency lookup failed");
     if (held->has_value()) {
@@ -166,11 +178,6 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
     }
   }
 
-  // Commands on one aggregate take turns in this gateway, as in Axon or a
-  // Dapr actor: each decides on the state the previous one left, instead of
-  // all deciding on the same version and all but one conflicting. Conflicts
-  // remain possible with other writers of the same store; they are retried.
-  std::unique_lock turn = lock_stream(stream);
   const int attempts = request.expected_version ? 1 : 1 + std::max(0, limits_.conflict_retries);
   bool fresh = false;
   Version conflicting = kNoVersion;  // the version another append reached first

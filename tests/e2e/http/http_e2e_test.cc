@@ -329,6 +329,21 @@ TEST_F(HttpE2E, GatewayMakesTheIdWhenNoneIsGiven) {
   EXPECT_EQ(get("/v1/aggregates/User/" + id).status, 200);
 }
 
+TEST_F(HttpE2E, ARetryWithTheKeyGetsTheIdTheGatewayMadeTheFirstTime) {
+  // The client cannot know the id before the answer: on a timeout it can
+  // only retry, and the key must stop a second user being created.
+  std::map<std::string, std::string> key = {{"Idempotency-Key", "create-dana-once"}};
+  auto first = post("/v1/commands/User", create_user("Dana", "dana@example.com"), key);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto retry = post("/v1/commands/User", create_user("Dana", "dana@example.com"), key);
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  EXPECT_EQ(retry.json()["aggregate_id"], first.json()["aggregate_id"]);
+  EXPECT_EQ(retry.json()["events"], first.json()["events"]);
+  EXPECT_EQ(get("/v1/events?after=0").json()["events"].size(), 1u);
+  // Another command under the key is still refused.
+  expect_problem(post("/v1/commands/User", create_user("Eve", "eve@example.com"), key), 422);
+}
+
 TEST_F(HttpE2E, GlobalLogPagingAndTypeFilter) {
   for (int i = 0; i < 5; ++i) {
     std::string id = "p" + std::to_string(i);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "core/command_router.h"
@@ -172,6 +174,70 @@ TEST_F(RouterTest, IdempotencyKeyAnswersTheFirstResultAndAppendsNothing) {
   EXPECT_EQ(store_.append_calls(), 1u);
   auto other = run("Increment", {{"by", 5}}, "c1", std::nullopt, "k1");
   EXPECT_EQ(other.kind, Kind::kRejected);
+}
+
+// Holds every Idempotency-Key lookup until `expected` lookups are waiting
+// (or 300 ms pass), so that racing commands all look before any appends.
+class LookupBarrierStore : public FakeEventStore {
+ public:
+  explicit LookupBarrierStore(int expected) : expected_(expected) {}
+  Result<std::optional<IdempotencyRecord>> find_idempotency(const std::string& key) override {
+    {
+      std::unique_lock lock(mu_);
+      ++waiting_;
+      cv_.notify_all();
+      cv_.wait_for(lock, std::chrono::milliseconds(300), [&] { return waiting_ >= expected_; });
+    }
+    return FakeEventStore::find_idempotency(key);
+  }
+
+ private:
+  const int expected_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int waiting_ = 0;
+};
+
+TEST(RouterIdempotency, RacingCommandsWithOneKeyAndOtherBodiesAreAllToldTheKeyIsReused) {
+  // Four commands on one new stream, one key, four bodies. One wins; each
+  // other one must hear "Idempotency-Key reused", not the 409 its own
+  // expected_version would meet once the winner has appended (it had looked
+  // the key up before the winner appended).
+  constexpr int kRacers = 4;
+  LookupBarrierStore store(kRacers);
+  LimitsConfig limits;
+  CommandRouter router(store, limits);
+  AggregateType type;
+  type.type = "Counter";
+  type.aggregate = std::make_shared<Counter>();
+  type.commands.emplace("Increment", CommandEntry{{"Increment", "", nullptr}, {}});
+  router.add(std::move(type));
+
+  std::vector<CommandOutcome> outcomes(kRacers);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < kRacers; ++i) {
+    racers.emplace_back([&, i] {
+      CommandRequest r;
+      r.aggregate_type = "Counter";
+      r.aggregate_id = "c1";
+      r.type = "Increment";
+      r.data = {{"by", i + 1}};
+      r.expected_version = kNoVersion;  // the stream must be new
+      r.idempotency_key = "k1";
+      outcomes[i] = router.dispatch(r);
+    });
+  }
+  for (auto& t : racers) t.join();
+  int ok = 0;
+  for (const auto& o : outcomes) {
+    if (o.kind == Kind::kOk) {
+      ++ok;
+      continue;
+    }
+    EXPECT_EQ(o.body["type"], "urn:herald:problem:idempotency-key-reused") << o.body.dump();
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(store.append_calls(), 1u);
 }
 
 TEST_F(RouterTest, MetadataCarriesCorrelationAndCausation) {
