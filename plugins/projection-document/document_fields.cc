@@ -249,10 +249,7 @@ int compare_values(const Json& a, const Json& b) {
     case 1: return compare_numbers(a, b);
     case 2:
       return compare_strings(a.get_ref<const std::string&>(), b.get_ref<const std::string&>());
-    default: {
-      int c = a.dump().compare(b.dump());
-      return c < 0 ? -1 : (c > 0 ? 1 : 0);
-    }
+    default: return sign(a.dump().compare(b.dump()));
   }
 }
 
@@ -301,7 +298,7 @@ int compare_sort_keys(const SortKey& a, const SortKey& b) {
   }
   int c = a.text.compare(b.text);
   if (c == 0) c = a.exact.compare(b.exact);
-  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  return sign(c);
 }
 
 }  // namespace herald::plugins::document
