@@ -1,13 +1,11 @@
 #include "http/http_api.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
@@ -18,6 +16,7 @@
 #include "config/schema_check.h"
 #include "core/problem.h"
 #include "herald/json_text.h"
+#include "http/http_connection.h"
 #include "http/request_parsing.h"
 
 namespace herald::gateway {
@@ -40,22 +39,6 @@ constexpr std::size_t kMaxDrainBytes = 64 << 20;
 // gateway, and few enough reconnects that they cost nothing.
 constexpr auto kHandOverAfter = std::chrono::milliseconds(100);
 
-// The connection this worker thread serves (Poco runs one connection per
-// thread at a time; a new connection has a new peer port), and since when.
-struct HeldConnection {
-  Poco::Net::SocketAddress peer;
-  std::chrono::steady_clock::time_point since;
-};
-thread_local HeldConnection t_held;
-
-// True once the connection of `request` has held this thread for `slice`.
-bool held_for(const HTTPServerRequest& request, std::chrono::steady_clock::time_point now,
-              std::chrono::milliseconds slice) {
-  const Poco::Net::SocketAddress& peer = request.clientAddress();
-  if (!(peer == t_held.peer)) t_held = {peer, now};
-  return now - t_held.since >= slice;
-}
-
 struct Reply {
   int status = 200;
   Json body;
@@ -73,12 +56,13 @@ Reply problem_reply(int status, const std::string& slug, const std::string& titl
 Reply bad_reply(BadInput b) { return json_reply(b.status, std::move(b.problem)); }
 Reply outcome_reply(CommandOutcome o) { return json_reply(http_status(o.kind), std::move(o.body)); }
 
-class ApiHandler final : public Poco::Net::HTTPRequestHandler {
+// Answers the requests of every connection (HttpConnection calls it on the
+// connection's worker thread).
+class ApiHandler final : public ConnectionHandler {
  public:
-  ApiHandler(Runtime& runtime, Metrics& metrics, const std::function<bool()>& others_waiting)
-      : runtime_(runtime), metrics_(metrics), others_waiting_(others_waiting) {}
+  ApiHandler(Runtime& runtime, Metrics& metrics) : runtime_(runtime), metrics_(metrics) {}
 
-  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+  void answer(HTTPServerRequest& request, HTTPServerResponse& response) override {
     const auto started = std::chrono::steady_clock::now();
     Reply reply;
     try {
@@ -86,16 +70,6 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     } catch (const std::exception& e) {
       spdlog::error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
       reply = problem_reply(500, "internal", "Internal error", e.what());
-    }
-    // Every worker thread holds a keep-alive connection and more connections
-    // wait for one: once this one has had its thread for a while, close it
-    // after its answer so that the thread serves the longest-waiting
-    // connection, instead of a busy client keeping the others (a health
-    // probe, say) out for as long as it likes. HTTP clients reconnect on
-    // "Connection: close" by themselves.
-    if (!reply.close && held_for(request, started, kHandOverAfter) && others_waiting_()) {
-      reply.close = true;
-      metrics_.count_handed_over();
     }
     send(response, reply);
     metrics_.count_request(reply.status);
@@ -107,8 +81,21 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     }
   }
 
+  void refuse(HTTPServerResponse& response, int status, const std::string& slug,
+              const std::string& title, const std::string& detail) override {
+    Reply reply = problem_reply(status, slug, title, detail);
+    reply.close = true;
+    send(response, reply, /*for_request=*/false);
+    metrics_.count_request(status);
+    spdlog::debug("refused a request: {} {}", status, detail);
+  }
+
+  void handed_over() override { metrics_.count_handed_over(); }
+
  private:
-  static void send(HTTPServerResponse& response, const Reply& reply) {
+  // `for_request` is false for a refusal, whose response has no request:
+  // Poco's sendBuffer writes no body then (it cannot tell HEAD from GET).
+  static void send(HTTPServerResponse& response, const Reply& reply, bool for_request = true) {
     // With its reason phrase: setStatus() alone leaves Poco's default "OK".
     response.setStatusAndReason(static_cast<HTTPServerResponse::HTTPStatus>(reply.status));
     if (!reply.allow.empty()) response.set("Allow", reply.allow);
@@ -123,7 +110,12 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       body.reserve(256);
       append_json(body, reply.body, Json::error_handler_t::replace);
     }
-    response.sendBuffer(body.data(), body.size());
+    if (for_request) {
+      response.sendBuffer(body.data(), body.size());
+    } else {
+      response.setContentLength(static_cast<std::streamsize>(body.size()));
+      response.send().write(body.data(), static_cast<std::streamsize>(body.size()));
+    }
   }
 
   // Reads the body, refusing more than max_body_bytes whatever the framing.
@@ -155,6 +147,9 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     if (request.hasContentLength() && request.getContentLength64() > static_cast<std::int64_t>(max)) {
       return too_large();
     }
+    // Neither Content-Length nor chunked: the request has no body (RFC 9112
+    // §6.3), whatever Poco's stream would read until the connection ends.
+    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return std::string();
     std::string body;
     std::istream& in = request.stream();
     char buf[16384];
@@ -465,21 +460,6 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
 
   Runtime& runtime_;
   Metrics& metrics_;
-  const std::function<bool()>& others_waiting_;
-};
-
-class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  Factory(Runtime& runtime, Metrics& metrics, std::function<bool()> others_waiting)
-      : runtime_(runtime), metrics_(metrics), others_waiting_(std::move(others_waiting)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new ApiHandler(runtime_, metrics_, others_waiting_);
-  }
-
- private:
-  Runtime& runtime_;
-  Metrics& metrics_;
-  std::function<bool()> others_waiting_;
 };
 
 }  // namespace
@@ -504,7 +484,7 @@ void HttpApi::start() {
                              ": " + e.displayText());
   }
   port_ = socket.address().port();
-  auto* params = new Poco::Net::HTTPServerParams;
+  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(cfg.threads);
   params->setMaxQueued(cfg.max_queued);
   params->setKeepAlive(true);
@@ -515,21 +495,30 @@ void HttpApi::start() {
   params->setMaxKeepAliveRequests(0);  // unlimited
   params->setServerName("herald");
   pool_ = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 4, 60);
-  // Requests arrive only after start(), so server_ is set by then.
-  auto others_waiting = [this] { return server_->queuedConnections() > 0; };
-  server_ = std::make_unique<Poco::Net::HTTPServer>(
-      new Factory(runtime_, metrics_, std::move(others_waiting)), *pool_, socket, params);
+  handler_ = std::make_unique<ApiHandler>(runtime_, metrics_);
+  shared_ = std::make_unique<ConnectionShared>();
+  shared_->params = params;
+  shared_->handler = handler_.get();
+  shared_->hand_over_after = kHandOverAfter;
+  // Connections arrive only after start(), so server_ is set by then.
+  shared_->others_waiting = [this] { return server_->queuedConnections() > 0; };
+  server_ = std::make_unique<Poco::Net::TCPServer>(new HttpConnectionFactory(*shared_), *pool_,
+                                                   socket, params);
   server_->start();
   spdlog::info("HTTP API listening on {}:{} ({} worker threads)", cfg.host, port_, cfg.threads);
 }
 
 void HttpApi::stop() {
   if (!server_) return;
-  // Stop accepting; in-flight requests finish; idle keep-alive connections close.
-  server_->stopAll(false);
+  // Stop accepting; in-flight requests finish (answered with Connection:
+  // close); idle keep-alive connections close within a poll slice.
+  shared_->stopping = true;
+  server_->stop();
   pool_->joinAll();
   server_.reset();
   pool_.reset();
+  shared_.reset();
+  handler_.reset();
   spdlog::info("HTTP API stopped");
 }
 

@@ -1,4 +1,6 @@
-// The HTTP API of DESIGN.md on Poco's HTTPServer (keep-alive, thread pool).
+// The HTTP API of DESIGN.md on Poco's TCPServer (thread pool) with herald's
+// own keep-alive connection loop (http_connection.h) around Poco's HTTP
+// request and response classes.
 //
 // start() and stop() are called on the main thread. Requests are served on
 // Poco's worker threads, each calling into the Runtime concurrently.
@@ -13,11 +15,14 @@
 namespace Poco {
 class ThreadPool;
 namespace Net {
-class HTTPServer;
+class TCPServer;
 }
 }  // namespace Poco
 
 namespace herald::gateway {
+
+class ConnectionHandler;
+struct ConnectionShared;
 
 class HttpApi {
  public:
@@ -39,7 +44,9 @@ class HttpApi {
   Runtime& runtime_;
   Metrics metrics_;
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<ConnectionHandler> handler_;
+  std::unique_ptr<ConnectionShared> shared_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
   std::uint16_t port_ = 0;
 };
 

@@ -516,10 +516,145 @@ TEST(HttpIoTimeout, AStalledBodyIs408AfterTheTimeout) {
       herald.port(), "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n");
   EXPECT_EQ(negative.rfind("HTTP/1.1 400 ", 0), 0u) << negative;
   EXPECT_NE(negative.find("must not be negative"), std::string::npos) << negative;
-  // Stalled in the headers: the connection is closed without an answer.
-  EXPECT_EQ(
-      raw_exchange(herald.port(), "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\nContent-Le"),
-      "");
+  // Stalled in the headers (which Poco's own connection closed without a
+  // word): 408 too.
+  std::string headers =
+      raw_exchange(herald.port(), "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\nContent-Le");
+  EXPECT_EQ(headers.rfind("HTTP/1.1 408 ", 0), 0u) << headers;
+  EXPECT_NE(headers.find("application/problem+json"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("request headers stopped"), std::string::npos) << headers;
+  // Connected, and never sent a byte: closed, no answer to give.
+  EXPECT_EQ(raw_exchange(herald.port(), ""), "");
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
+// The answers in `raw` (a whole exchange), as their status lines.
+std::vector<std::string> status_lines(const std::string& raw) {
+  std::vector<std::string> lines;
+  for (auto at = raw.find("HTTP/1."); at != std::string::npos; at = raw.find("HTTP/1.", at + 1)) {
+    lines.push_back(raw.substr(at, raw.find("\r\n", at) - at));
+  }
+  return lines;
+}
+
+// A body that the gateway does not read (a POST to no resource) must be
+// skipped, not parsed as the next request: Poco's own connection did that,
+// so a body could smuggle a command past whatever looked at the request.
+TEST(HttpConnections, AnUnreadBodyIsSkippedNotServedAsARequest) {
+  auto dir = make_temp_dir("herald-smuggle-");
+  HeraldProcess herald(dir);
+  herald.start();
+  const std::string hidden =
+      "POST /v1/commands/User/smuggled HTTP/1.1\r\nHost: x\r\nContent-Length: 69\r\n\r\n"
+      "{\"type\":\"CreateUser\",\"data\":{\"name\":\"Eve\",\"email\":\"eve@example.com\"}}";
+  std::string raw = raw_exchange(
+      herald.port(), "POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                         std::to_string(hidden.size()) + "\r\n\r\n" + hidden +
+                         "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_lines(raw),
+            (std::vector<std::string>{"HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"}))
+      << raw;
+  EXPECT_EQ(herald.request("GET", "/v1/streams/User/smuggled").status, 404);
+  EXPECT_EQ(herald.request("GET", "/v1/events?after=0").body.find("Eve"), std::string::npos);
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
+// A POST with neither Content-Length nor chunked framing has no body (RFC
+// 9112 6.3); what follows is the next request, not a body that lasts until
+// the connection ends.
+TEST(HttpConnections, APostWithoutFramingHasNoBody) {
+  auto dir = make_temp_dir("herald-unframed-");
+  HeraldProcess herald(dir);
+  herald.start();
+  std::string raw =
+      raw_exchange(herald.port(),
+                   "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                   "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_lines(raw),
+            (std::vector<std::string>{"HTTP/1.1 400 Bad Request", "HTTP/1.1 200 OK"}))
+      << raw;
+  EXPECT_NE(raw.find("urn:herald:problem:malformed-request"), std::string::npos) << raw;
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
+// What Poco cannot parse gets a problem document too, and the connection
+// closes (where the next request would start is unknown).
+TEST(HttpConnections, AnUnparseableRequestIsAProblem) {
+  auto dir = make_temp_dir("herald-garbage-");
+  HeraldProcess herald(dir, {"-c", http_test_config(dir, "threads: 2").string()});
+  herald.start();
+  std::string many_fields = "GET /health/live HTTP/1.1\r\n";
+  for (int i = 0; i < 200; ++i) many_fields += "X-" + std::to_string(i) + ": v\r\n";
+  const std::vector<std::string> unparseable = {
+      "GARBAGE\r\n\r\n", "GET /health/live HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n",
+      many_fields + "\r\n"};
+  for (const std::string& bad : unparseable) {
+    std::string raw =
+        raw_exchange(herald.port(), bad + "GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(status_lines(raw), std::vector<std::string>{"HTTP/1.1 400 Bad Request"}) << raw;
+    EXPECT_NE(raw.find("Connection: Close"), std::string::npos) << raw;
+    EXPECT_NE(raw.find("urn:herald:problem:malformed-request"), std::string::npos) << raw;
+  }
+  EXPECT_EQ(herald.request("GET", "/health/live").status, 200);
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
+// Clients that keep idle keep-alive connections (a pool, say) must not keep
+// a new connection out for the keep-alive timeout: an idle connection gives
+// its worker up as soon as another connection waits for one.
+TEST(HttpWorkers, IdleKeepAliveConnectionsGiveTheirWorkersUp) {
+  auto dir = make_temp_dir("herald-idle-");
+  HeraldProcess herald(dir, {"-c", http_test_config(dir, "threads: 2").string()});
+  herald.start();
+  std::vector<Poco::Net::StreamSocket> idle;
+  for (int i = 0; i < 2; ++i) {
+    idle.emplace_back(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(herald.port())));
+    idle.back().setReceiveTimeout(Poco::Timespan(20, 0));
+    const std::string get = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+    idle.back().sendBytes(get.data(), static_cast<int>(get.size()));
+    std::string answer;
+    char buf[4096];
+    while (answer.find("{\"status\":\"live\"}") == std::string::npos) {
+      int n = idle.back().receiveBytes(buf, sizeof buf);
+      ASSERT_GT(n, 0) << answer;
+      answer.append(buf, n);
+    }
+    ASSERT_NE(answer.find("Connection: Keep-Alive"), std::string::npos) << answer;
+  }
+  // Both workers now wait on an idle connection, for 30 s (keep_alive_seconds)
+  // without the hand-over: longer than this probe waits.
+  Poco::Net::HTTPClientSession probe("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
+  probe.setTimeout(Poco::Timespan(10, 0));
+  HttpResult live;
+  std::string error;
+  try {
+    live = HeraldProcess::send(probe, "GET", "/health/live");
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(live.status, 200) << error;
+  // At least one idle connection was closed for it (a client sees the end of
+  // its pooled connection and opens a new one).
+  int closed = 0;
+  for (auto& socket : idle) {
+    char byte;
+    socket.setReceiveTimeout(Poco::Timespan(1, 0));
+    try {
+      if (socket.receiveBytes(&byte, 1) == 0) ++closed;
+    } catch (const Poco::TimeoutException&) {
+    }
+  }
+  EXPECT_GE(closed, 1);
+  auto metrics = herald.request("GET", "/metrics").body;
+  const std::string name = "herald_http_connections_handed_over_total ";
+  auto at = metrics.find("\n" + name);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_GT(std::stoll(metrics.substr(at + 1 + name.size())), 0) << metrics;
   EXPECT_EQ(herald.stop(), 0) << herald.log();
   std::filesystem::remove_all(dir);
 }

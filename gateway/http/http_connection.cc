@@ -1,0 +1,159 @@
+#include "http/http_connection.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Timestamp.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <ctime>
+#include <memory>
+
+namespace herald::gateway {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// The most of an unread request body skipped to keep the connection; past
+// it the connection closes instead.
+constexpr std::streamsize kMaxSkippedBody = 64 * 1024;
+
+// Poco's session, with the count of bytes it has read ahead (a pipelined
+// next request) made visible.
+class Session final : public Poco::Net::HTTPServerSession {
+ public:
+  using HTTPServerSession::HTTPServerSession;
+  using HTTPSession::buffered;
+};
+
+// The Date header, formatted once a second per thread instead of per answer.
+const std::string& http_date() {
+  thread_local std::time_t formatted_at = 0;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != formatted_at) {
+    formatted_at = now;
+    text = Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(now),
+                                           Poco::DateTimeFormat::HTTP_FORMAT);
+  }
+  return text;
+}
+
+milliseconds to_ms(const Poco::Timespan& span) {
+  return milliseconds(span.totalMilliseconds());
+}
+
+// Answers a request that could not be read, and so has no request object.
+void refuse(Session& session, ConnectionHandler& handler, int status, const char* slug,
+            const char* title, const std::string& detail) {
+  Poco::Net::HTTPServerResponseImpl response(session);
+  response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+  response.set("Date", http_date());
+  response.setKeepAlive(false);
+  handler.refuse(response, status, slug, title, detail);
+}
+
+}  // namespace
+
+HttpConnection::Wait HttpConnection::wait_for_request(milliseconds limit) {
+  const auto deadline = steady_clock::now() + limit;
+  const int fd = socket().impl()->sockfd();
+  for (;;) {
+    const auto left = std::chrono::ceil<milliseconds>(deadline - steady_clock::now());
+    if (left.count() <= 0) return Wait::kTimedOut;
+    pollfd p{fd, POLLIN, 0};
+    const int rc = ::poll(&p, 1, static_cast<int>(std::min(left, shared_.poll_slice).count()));
+    if (rc > 0) return Wait::kReadable;  // bytes, or the end: the read tells
+    if (rc < 0 && errno != EINTR) return Wait::kTimedOut;
+    if (shared_.stopping.load(std::memory_order_relaxed)) return Wait::kStopping;
+    if (steady_clock::now() - since_ >= shared_.hand_over_after && shared_.others_waiting()) {
+      return Wait::kHandedOver;
+    }
+  }
+}
+
+void HttpConnection::run() {
+  since_ = steady_clock::now();
+  const Poco::Net::HTTPServerParams& params = *shared_.params;
+  ConnectionHandler& handler = *shared_.handler;
+  const std::string server = params.getSoftwareVersion();
+  Session session(socket(), shared_.params);
+  bool first = true;
+  try {
+    for (;;) {
+      if (session.buffered() == 0) {
+        // The first request may take io_timeout to come, later ones the
+        // keep-alive timeout.
+        const Wait wait =
+            wait_for_request(to_ms(first ? params.getTimeout() : params.getKeepAliveTimeout()));
+        if (wait == Wait::kHandedOver) handler.handed_over();
+        if (wait != Wait::kReadable) return;
+      }
+      first = false;
+
+      // The request refers to its response; the response is destroyed (and
+      // so sent: Poco's streams flush then) before anything more is read.
+      auto response = std::make_unique<Poco::Net::HTTPServerResponseImpl>(session);
+      std::unique_ptr<Poco::Net::HTTPServerRequestImpl> request;
+      try {
+        request = std::make_unique<Poco::Net::HTTPServerRequestImpl>(*response, session,
+                                                                     shared_.params.get());
+      } catch (const Poco::Exception& e) {
+        // `response` points at the request that failed: answer on a new one.
+        const Poco::Exception* io = session.networkException();
+        if (io && dynamic_cast<const Poco::TimeoutException*>(io)) {
+          refuse(session, handler, 408, "request-timeout", "Request incomplete",
+                 "the request headers stopped before their end (nothing arrived for "
+                 "gateway.http.io_timeout_seconds)");
+        } else if (!io && !dynamic_cast<const Poco::Net::NoMessageException*>(&e)) {
+          // Unparseable: a bad request line, a malformed or oversized header.
+          refuse(session, handler, 400, "malformed-request", "Malformed request", e.message());
+        }
+        return;  // closed by the client, reset, or answered above
+      }
+
+      Poco::Net::HTTPServerRequestImpl& req = *request;
+      response->set("Date", http_date());
+      response->setVersion(req.getVersion());
+      if (!server.empty()) response->set("Server", server);
+      bool keep_alive = params.getKeepAlive() && req.getKeepAlive() &&
+                        !shared_.stopping.load(std::memory_order_relaxed);
+      // This connection has had its worker for a while and others wait for
+      // one: close after this answer (clients reconnect on "Connection:
+      // close" by themselves), so that a busy client cannot keep the others
+      // (a health probe, say) out for as long as it likes.
+      if (keep_alive && steady_clock::now() - since_ >= shared_.hand_over_after &&
+          shared_.others_waiting()) {
+        keep_alive = false;
+        handler.handed_over();
+      }
+      response->setKeepAlive(keep_alive);
+      if (req.getExpectContinue()) response->sendContinue();
+
+      handler.answer(req, *response);
+      keep_alive = response->getKeepAlive();
+      response.reset();
+      if (!keep_alive) return;
+      // The next request starts where this one's body ends: skip what the
+      // handler left unread (a POST to an unknown path, say), or close.
+      if (req.getChunkedTransferEncoding() || req.hasContentLength()) {
+        std::istream& body = req.stream();
+        body.ignore(kMaxSkippedBody);
+        if (!body.eof() || body.bad()) return;
+      }
+    }
+  } catch (const Poco::Exception& e) {
+    spdlog::debug("HTTP connection ended: {}", e.displayText());
+  } catch (const std::exception& e) {
+    spdlog::debug("HTTP connection ended: {}", e.what());
+  }
+}
+
+}  // namespace herald::gateway

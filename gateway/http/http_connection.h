@@ -1,0 +1,98 @@
+// One client connection of the HTTP API: herald's own request loop on a
+// socket that Poco's TCPServer accepted, built from Poco's HTTP session,
+// request and response classes. It replaces Poco's HTTPServerConnection for
+// what that class cannot do:
+//
+// - a request body the handler did not read (a POST to an unknown path, a
+//   405) is skipped, never parsed as the next request;
+// - a request with neither Content-Length nor chunked framing has no body
+//   (RFC 9112 §6.3), where Poco reads to the end of the connection;
+// - requests Poco cannot parse (bad request line, oversized headers) and
+//   headers that stall for io_timeout_seconds get a problem+json answer
+//   (400, 408) before the connection closes, not a bare 400 or nothing;
+// - a connection that has held its worker thread for `hand_over_after`
+//   gives it up while other connections wait for one: after its next answer
+//   (Connection: close) when it is sending, at once when it is idle, so
+//   that idle keep-alive clients cannot keep new ones out;
+// - a stop closes idle connections within a poll slice, and answers
+//   in-flight requests with Connection: close;
+// - waiting for the next request costs one poll(2), where Poco's
+//   Socket::poll makes four system calls (epoll_create, epoll_ctl,
+//   epoll_wait, close).
+//
+// Threads: TCPServer creates one HttpConnection per accepted socket and runs
+// it on a worker of its thread pool; everything here runs on that thread.
+// ConnectionHandler is called from many workers at once.
+#pragma once
+
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace herald::gateway {
+
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  // Answers one request: sends `response` exactly once (with its body read
+  // from request.stream(), which is empty when the request has no framing).
+  // May turn keep-alive off; throws only on I/O errors, which end the
+  // connection.
+  virtual void answer(Poco::Net::HTTPServerRequest& request,
+                      Poco::Net::HTTPServerResponse& response) = 0;
+  // Answers a request that could not be read (400 unparseable, 408 stalled
+  // headers) on a response without a request; the connection closes after.
+  virtual void refuse(Poco::Net::HTTPServerResponse& response, int status, const std::string& slug,
+                      const std::string& title, const std::string& detail) = 0;
+  // Counts a connection given up for a waiting one.
+  virtual void handed_over() = 0;
+};
+
+// What every connection of one server shares. Outlives the connections.
+struct ConnectionShared {
+  Poco::Net::HTTPServerParams::Ptr params;  // io timeout, keep-alive timeout
+  ConnectionHandler* handler = nullptr;
+  // True while accepted connections wait for a worker thread.
+  std::function<bool()> others_waiting;
+  // How long a connection keeps its worker before it gives it up to a
+  // waiting connection.
+  std::chrono::milliseconds hand_over_after{100};
+  // How often an idle connection looks at `stopping` and `others_waiting`.
+  std::chrono::milliseconds poll_slice{100};
+  std::atomic<bool> stopping{false};
+};
+
+class HttpConnection final : public Poco::Net::TCPServerConnection {
+ public:
+  HttpConnection(const Poco::Net::StreamSocket& socket, ConnectionShared& shared)
+      : TCPServerConnection(socket), shared_(shared) {}
+  void run() override;
+
+ private:
+  enum class Wait { kReadable, kTimedOut, kStopping, kHandedOver };
+  // Waits until the socket has bytes, at most `limit`, in poll slices.
+  Wait wait_for_request(std::chrono::milliseconds limit);
+
+  ConnectionShared& shared_;
+  std::chrono::steady_clock::time_point since_;
+};
+
+class HttpConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  explicit HttpConnectionFactory(ConnectionShared& shared) : shared_(shared) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new HttpConnection(socket, shared_);
+  }
+
+ private:
+  ConnectionShared& shared_;
+};
+
+}  // namespace herald::gateway
