@@ -42,8 +42,8 @@ ConfigSchema http_schema() {
                    "while it waits for its next request. When every thread is held and more "
                    "connections wait, a connection that has had its thread for 100 ms is closed "
                    "after its next answer, handing the thread over "
-                   "(herald_http_connections_handed_over_total); an idle connection keeps its "
-                   "thread until keep_alive_seconds pass.")
+                   "(herald_http_connections_handed_over_total); an idle one is closed as soon as "
+                   "it has been idle for 100 ms.")
           .def(64)
           .min(2)
           .max(10000),  // one thread each; the pool holds threads + 4
