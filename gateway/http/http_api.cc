@@ -138,12 +138,6 @@ class ApiHandler final : public ConnectionHandler {
       r.close = true;  // the body may not be fully read: do not reuse the connection
       return r;
     };
-    if (request.hasContentLength() && request.getContentLength64() < 0) {
-      Reply r = problem_reply(400, "malformed-request", "Malformed request",
-                              "Content-Length must not be negative");
-      r.close = true;  // where the body ends is unknown
-      return r;
-    }
     if (request.hasContentLength() && request.getContentLength64() > static_cast<std::int64_t>(max)) {
       return too_large();
     }

@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/String.h>
 #include <Poco/Timestamp.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +15,8 @@
 #include <cerrno>
 #include <ctime>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace herald::gateway {
 namespace {
@@ -48,6 +51,51 @@ const std::string& http_date() {
 
 milliseconds to_ms(const Poco::Timespan& span) {
   return milliseconds(span.totalMilliseconds());
+}
+
+// A request whose framing cannot be trusted: where it ends, and so where the
+// next request starts, is ambiguous (what request smuggling exploits), or
+// coded in a way herald cannot read. Answered, then the connection closes.
+struct FramingProblem {
+  int status;
+  const char* slug;
+  const char* title;
+  std::string detail;
+};
+
+std::optional<FramingProblem> check_framing(const Poco::Net::HTTPRequest& request) {
+  std::vector<std::string> lengths;
+  std::vector<std::string> codings;
+  for (const auto& [name, value] : request) {
+    if (Poco::icompare(name, Poco::Net::HTTPMessage::CONTENT_LENGTH) == 0) lengths.push_back(value);
+    if (Poco::icompare(name, Poco::Net::HTTPMessage::TRANSFER_ENCODING) == 0)
+      codings.push_back(value);
+  }
+  const auto bad = [](std::string detail) {
+    return FramingProblem{400, "malformed-request", "Malformed request", std::move(detail)};
+  };
+  if (!codings.empty() && !lengths.empty()) {
+    return bad("a request must not have both Content-Length and Transfer-Encoding");
+  }
+  if (!codings.empty() &&
+      (codings.size() > 1 ||
+       Poco::icompare(codings[0], Poco::Net::HTTPMessage::CHUNKED_TRANSFER_ENCODING) != 0)) {
+    return FramingProblem{501, "not-implemented", "Not implemented",
+                          "Transfer-Encoding '" +
+                              Poco::cat(std::string(", "), codings.begin(), codings.end()) +
+                              "' is not supported: send the body with Content-Length or "
+                              "Transfer-Encoding: chunked"};
+  }
+  for (const std::string& length : lengths) {
+    if (!length.empty() && length[0] == '-') return bad("Content-Length must not be negative");
+    if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos) {
+      return bad("Content-Length must be a decimal number, not '" + length + "'");
+    }
+    if (length != lengths[0]) {
+      return bad("the request has Content-Length " + lengths[0] + " and " + length);
+    }
+  }
+  return std::nullopt;
 }
 
 // Answers a request that could not be read, and so has no request object.
@@ -120,6 +168,10 @@ void HttpConnection::run() {
       }
 
       Poco::Net::HTTPServerRequestImpl& req = *request;
+      if (auto problem = check_framing(req)) {
+        refuse(session, handler, problem->status, problem->slug, problem->title, problem->detail);
+        return;
+      }
       response->set("Date", http_date());
       response->setVersion(req.getVersion());
       if (!server.empty()) response->set("Server", server);

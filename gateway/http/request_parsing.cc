@@ -3,6 +3,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "config/schema_check.h"
@@ -148,16 +149,27 @@ std::variant<QueryParams, BadInput> parse_query(const std::string& raw_query) {
   return out;
 }
 
-std::variant<RequestTarget, BadInput> parse_target(const std::string& uri) {
+std::variant<RequestTarget, BadInput> parse_target(const std::string& target_text) {
   RequestTarget target;
+  std::string_view uri = target_text;
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (uri.size() >= scheme.size() &&
+        std::equal(scheme.begin(), scheme.end(), uri.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      const std::size_t path_at = uri.find_first_of("/?", scheme.size());
+      uri = path_at == std::string_view::npos ? std::string_view() : uri.substr(path_at);
+      break;
+    }
+  }
   const std::size_t qpos = uri.find('?');
-  const std::string path = uri.substr(0, qpos);
+  const std::string_view path = uri.substr(0, qpos);
   std::size_t start = 0;
   while (start < path.size()) {
     std::size_t end = path.find('/', start);
     if (end == std::string::npos) end = path.size();
     if (end > start) {
-      const std::string raw = path.substr(start, end - start);
+      const std::string raw(path.substr(start, end - start));
       auto segment = decode(raw, false);
       if (!segment) return bad_encoding("path segment", raw);
       target.path.push_back(std::move(*segment));
@@ -165,7 +177,7 @@ std::variant<RequestTarget, BadInput> parse_target(const std::string& uri) {
     start = end + 1;
   }
   if (qpos != std::string::npos) {
-    auto query = parse_query(uri.substr(qpos + 1));
+    auto query = parse_query(std::string(uri.substr(qpos + 1)));
     if (auto* b = std::get_if<BadInput>(&query)) return std::move(*b);
     target.query = std::move(std::get<QueryParams>(query));
   }

@@ -45,7 +45,9 @@ struct RequestTarget {
 };
 
 // Malformed percent-encoding anywhere ("%ZZ", a lone "%") is a BadInput:
-// an id is never looked up under a spelling the client did not mean.
+// an id is never looked up under a spelling the client did not mean. The
+// absolute form that proxies send ("http://host:8080/v1/events") means its
+// path (RFC 9112 §3.2.2).
 std::variant<RequestTarget, BadInput> parse_target(const std::string& uri);
 std::variant<QueryParams, BadInput> parse_query(const std::string& raw_query);
 

@@ -603,6 +603,51 @@ TEST(HttpConnections, AnUnparseableRequestIsAProblem) {
   std::filesystem::remove_all(dir);
 }
 
+// Framing that two HTTP implementations may read differently (both
+// Content-Length and Transfer-Encoding, two different Content-Lengths) is
+// how a request is smuggled past a proxy: refused, and the connection
+// closes, so that nothing after it is read as a request. A transfer coding
+// herald cannot read is 501.
+TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
+  auto dir = make_temp_dir("herald-framing-");
+  HeraldProcess herald(dir);
+  herald.start();
+  const std::string create =
+      "{\"type\":\"CreateUser\",\"data\":{\"name\":\"Eve\",\"email\":\"eve@example.com\"}}";
+  const std::string next = "GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n";
+  struct Case {
+    std::string request;
+    std::string status;
+    std::string detail;
+  };
+  const std::vector<Case> cases = {
+      {"POST /v1/commands/User/f1 HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n" +
+           std::string("45\r\n") + create + "\r\n0\r\n\r\n",
+       "HTTP/1.1 400 Bad Request", "both Content-Length and Transfer-Encoding"},
+      {"POST /v1/commands/User/f2 HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 69\r\n\r\n" +
+           create,
+       "HTTP/1.1 400 Bad Request", "Content-Length 3 and 69"},
+      {"POST /v1/commands/User/f3 HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+       "HTTP/1.1 501 Not Implemented", "'gzip, chunked' is not supported"},
+  };
+  for (const Case& c : cases) {
+    std::string raw = raw_exchange(herald.port(), c.request + next);
+    EXPECT_EQ(status_lines(raw), std::vector<std::string>{c.status}) << raw;
+    EXPECT_NE(raw.find(c.detail), std::string::npos) << raw;
+    EXPECT_NE(raw.find("Connection: Close"), std::string::npos) << raw;
+  }
+  for (const char* id : {"f1", "f2", "f3"}) {
+    EXPECT_EQ(herald.request("GET", std::string("/v1/streams/User/") + id).status, 404) << id;
+  }
+  // The absolute form, as a proxy sends it, names the same resource.
+  std::string absolute = raw_exchange(
+      herald.port(), "GET http://127.0.0.1/health/live HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_lines(absolute), std::vector<std::string>{"HTTP/1.1 200 OK"}) << absolute;
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 // Clients that keep idle keep-alive connections (a pool, say) must not keep
 // a new connection out for the keep-alive timeout: an idle connection gives
 // its worker up as soon as another connection waits for one.

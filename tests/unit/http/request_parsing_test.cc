@@ -101,6 +101,21 @@ TEST(ParseTarget, DecodesSegmentsAndQuery) {
   EXPECT_EQ(std::get<RequestTarget>(parse_target("/a+b")).path, std::vector<std::string>{"a+b"});
 }
 
+TEST(ParseTarget, TheAbsoluteFormMeansItsPath) {
+  for (const char* uri :
+       {"http://localhost:8080/v1/events?after=3", "HTTPS://h/v1/events?after=3"}) {
+    auto parsed = parse_target(uri);
+    ASSERT_TRUE(std::holds_alternative<RequestTarget>(parsed)) << uri;
+    EXPECT_EQ(std::get<RequestTarget>(parsed).path, (std::vector<std::string>{"v1", "events"}))
+        << uri;
+    EXPECT_EQ(std::get<RequestTarget>(parsed).query.at("after"), std::vector<std::string>{"3"});
+  }
+  EXPECT_TRUE(std::get<RequestTarget>(parse_target("http://host")).path.empty());
+  // Only at the start: a path segment that looks like a scheme is a segment.
+  EXPECT_EQ(std::get<RequestTarget>(parse_target("/http://x")).path,
+            (std::vector<std::string>{"http:", "x"}));
+}
+
 TEST(ParseTarget, MalformedPercentEncodingIsBadInput) {
   for (const char* uri : {"/v1/streams/User/%ZZ", "/v1/streams/User/ab%", "/v1/streams/User/%4",
                           "/v1/events?after=%G1", "/v1/events?a%=1"}) {
