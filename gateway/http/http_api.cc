@@ -490,8 +490,10 @@ void HttpApi::start() {
   params->setServerName("herald");
   pool_ = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 4, 60);
   handler_ = std::make_unique<ApiHandler>(runtime_, metrics_);
+  heads_ = std::make_unique<HeadWatch>(std::chrono::seconds(cfg.io_timeout_seconds));
   shared_ = std::make_unique<ConnectionShared>();
   shared_->params = params;
+  shared_->heads = heads_.get();
   shared_->handler = handler_.get();
   shared_->hand_over_after = kHandOverAfter;
   // Connections arrive only after start(), so server_ is set by then.
@@ -512,6 +514,7 @@ void HttpApi::stop() {
   server_.reset();
   pool_.reset();
   shared_.reset();
+  heads_.reset();
   handler_.reset();
   spdlog::info("HTTP API stopped");
 }

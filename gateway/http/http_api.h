@@ -23,6 +23,7 @@ namespace herald::gateway {
 
 class ConnectionHandler;
 struct ConnectionShared;
+class HeadWatch;
 
 class HttpApi {
  public:
@@ -45,6 +46,7 @@ class HttpApi {
   Metrics metrics_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<ConnectionHandler> handler_;
+  std::unique_ptr<HeadWatch> heads_;
   std::unique_ptr<ConnectionShared> shared_;
   std::unique_ptr<Poco::Net::TCPServer> server_;
   std::uint16_t port_ = 0;

@@ -11,6 +11,7 @@
 #include <Poco/Timestamp.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <ctime>
@@ -110,6 +111,60 @@ void refuse(Session& session, ConnectionHandler& handler, int status, const char
 
 }  // namespace
 
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             steady_clock::now().time_since_epoch())
+      .count();
+}
+
+HeadWatch::HeadWatch(milliseconds limit) : limit_(limit), thread_([this] { watch(); }) {}
+
+HeadWatch::~HeadWatch() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void HeadWatch::add(Slot* slot) {
+  std::lock_guard lock(mutex_);
+  slots_.insert(slot);
+}
+
+void HeadWatch::remove(Slot* slot) {
+  std::lock_guard lock(mutex_);
+  slots_.erase(slot);
+}
+
+void HeadWatch::reading(Slot& slot) {
+  slot.reading_since.store(steady_ns(), std::memory_order_relaxed);
+}
+
+bool HeadWatch::done_reading(Slot& slot) {
+  return slot.reading_since.exchange(0) == kCutOff;
+}
+
+void HeadWatch::watch() {
+  const auto limit_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(limit_).count();
+  // Checked a few times per limit: a head is cut off at most a quarter late.
+  const auto period = std::max(milliseconds(10), limit_ / 4);
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
+    const std::int64_t now = steady_ns();
+    for (Slot* slot : slots_) {
+      std::int64_t since = slot->reading_since.load(std::memory_order_relaxed);
+      // Only a head still being read when the exchange happens: one that
+      // finished meanwhile is left alone.
+      if (since > 0 && now - since > limit_ns &&
+          slot->reading_since.compare_exchange_strong(since, kCutOff)) {
+        ::shutdown(slot->fd, SHUT_RD);
+      }
+    }
+  }
+}
+
 HttpConnection::Wait HttpConnection::wait_for_request(milliseconds limit) {
   const auto deadline = steady_clock::now() + limit;
   const int fd = socket().impl()->sockfd();
@@ -133,6 +188,14 @@ void HttpConnection::run() {
   ConnectionHandler& handler = *shared_.handler;
   const std::string server = params.getSoftwareVersion();
   Session session(socket(), shared_.params);
+  HeadWatch::Slot slot;
+  slot.fd = socket().impl()->sockfd();
+  shared_.heads->add(&slot);
+  struct Unregister {
+    HeadWatch& heads;
+    HeadWatch::Slot* slot;
+    ~Unregister() { heads.remove(slot); }
+  } unregister{*shared_.heads, &slot};
   bool first = true;
   try {
     for (;;) {
@@ -150,16 +213,20 @@ void HttpConnection::run() {
       // so sent: Poco's streams flush then) before anything more is read.
       auto response = std::make_unique<Poco::Net::HTTPServerResponseImpl>(session);
       std::unique_ptr<Poco::Net::HTTPServerRequestImpl> request;
+      HeadWatch::reading(slot);
       try {
         request = std::make_unique<Poco::Net::HTTPServerRequestImpl>(*response, session,
                                                                      shared_.params.get());
+        if (HeadWatch::done_reading(slot)) throw Poco::TimeoutException("request head cut off");
       } catch (const Poco::Exception& e) {
         // `response` points at the request that failed: answer on a new one.
         const Poco::Exception* io = session.networkException();
-        if (io && dynamic_cast<const Poco::TimeoutException*>(io)) {
+        const bool cut_off = HeadWatch::done_reading(slot) ||
+                             dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr;
+        if (cut_off || (io && dynamic_cast<const Poco::TimeoutException*>(io))) {
           refuse(session, handler, 408, "request-timeout", "Request incomplete",
-                 "the request headers stopped before their end (nothing arrived for "
-                 "gateway.http.io_timeout_seconds)");
+                 "the request line and headers did not arrive within "
+                 "gateway.http.io_timeout_seconds");
         } else if (!io && !dynamic_cast<const Poco::Net::NoMessageException*>(&e)) {
           // Unparseable: a bad request line, a malformed or oversized header.
           refuse(session, handler, 400, "malformed-request", "Malformed request", e.message());

@@ -10,6 +10,9 @@
 // - requests Poco cannot parse (bad request line, oversized headers) and
 //   headers that stall for io_timeout_seconds get a problem+json answer
 //   (400, 408) before the connection closes, not a bare 400 or nothing;
+// - a request head (request line and headers) must arrive whole within
+//   io_timeout_seconds, not only byte by byte (HeadWatch): a client that
+//   trickles its headers (slowloris) cannot hold a worker for longer;
 // - a connection that has held its worker thread for `hand_over_after`
 //   gives it up while other connections wait for one: after its next answer
 //   (Connection: close) when it is sending, at once when it is idle, so
@@ -33,8 +36,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 
 namespace herald::gateway {
 
@@ -55,6 +63,45 @@ class ConnectionHandler {
   virtual void handed_over() = 0;
 };
 
+// Cuts off request heads that take longer than a limit in all: Poco's
+// socket timeout bounds each read, so a client sending a byte now and then
+// could hold its worker for ever. Each connection registers a Slot; while it
+// reads a head the slot holds the time it started, and a watcher thread
+// shuts the socket down for reading when the limit passes, which ends the
+// blocked read. Costs a connection two atomic stores per request.
+class HeadWatch {
+ public:
+  struct Slot {
+    int fd = -1;
+    // Start of the head being read (steady clock, ns), 0 when none,
+    // kCutOff once the watcher has cut it off.
+    std::atomic<std::int64_t> reading_since{0};
+  };
+  static constexpr std::int64_t kCutOff = -1;
+
+  // Starts the watcher thread; `limit` is the longest a head may take.
+  explicit HeadWatch(std::chrono::milliseconds limit);
+  ~HeadWatch();  // stops and joins the watcher
+
+  void add(Slot* slot);
+  void remove(Slot* slot);
+
+  // Called by the connection's thread around reading one request head.
+  static void reading(Slot& slot);
+  // True when the watcher cut the head off (the read failed or will fail).
+  static bool done_reading(Slot& slot);
+
+ private:
+  void watch();
+
+  const std::chrono::milliseconds limit_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::set<Slot*> slots_;
+  std::thread thread_;
+};
+
 // What every connection of one server shares. Outlives the connections.
 struct ConnectionShared {
   Poco::Net::HTTPServerParams::Ptr params;  // io timeout, keep-alive timeout
@@ -67,6 +114,7 @@ struct ConnectionShared {
   // How often an idle connection looks at `stopping` and `others_waiting`.
   std::chrono::milliseconds poll_slice{100};
   std::atomic<bool> stopping{false};
+  HeadWatch* heads = nullptr;
 };
 
 class HttpConnection final : public Poco::Net::TCPServerConnection {
