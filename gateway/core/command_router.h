@@ -63,7 +63,11 @@ class CommandRouter final : public CommandDispatcher {
   std::map<std::string, AggregateType> types_;
 };
 
-// Ids and types that can appear in a URL path segment and a stream key.
+// Ids and types that can appear in a URL path segment and a stream key:
+// 1-256 bytes of printable UTF-8 (no control characters, C0 or C1) without
+// spaces, '/', '?', '#' or '%'. UTF-8 because an id appears in every JSON
+// document about its stream: an id the client spelled %FF would come back
+// as U+FFFD, and could not be addressed again.
 bool valid_identifier(const std::string& s);
 
 }  // namespace herald::gateway

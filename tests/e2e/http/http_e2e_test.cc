@@ -190,6 +190,11 @@ TEST_F(HttpE2E, MalformedRequestsAre400) {
   auto encoding = get("/v1/streams/User/%ZZ");
   expect_problem(encoding, 400);
   EXPECT_NE(encoding.body.find("malformed percent-encoding"), std::string::npos) << encoding.body;
+  // An id that is not UTF-8 would come back as U+FFFD in every answer.
+  auto not_utf8 = post("/v1/commands/User/%FF", create_user("A", "a@example.com"));
+  expect_problem(not_utf8, 400);
+  EXPECT_NE(not_utf8.body.find("printable UTF-8"), std::string::npos) << not_utf8.body;
+  EXPECT_EQ(post("/v1/commands/User/%E2%82%AC", create_user("E", "e@example.com")).status, 200);
   // The gateway is still fine afterwards.
   EXPECT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
 }

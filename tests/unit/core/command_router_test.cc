@@ -16,6 +16,35 @@ namespace {
 using herald::testing::FakeEventStore;
 using Kind = CommandOutcome::Kind;
 
+TEST(ValidIdentifier, PrintableUtf8WithoutUrlDelimiters) {
+  const std::vector<std::string> good = {"u1",     "bench-u42",  "a.b_c~d:e@f",        "\u00e9mile",
+                                         "\u20ac", "\U0001F600", std::string(256, 'x')};
+  for (const std::string& id : good) {
+    EXPECT_TRUE(valid_identifier(id)) << id;
+  }
+  const std::vector<std::string> bad = {
+      "",
+      std::string(257, 'x'),
+      "a b",
+      "a/b",
+      "a?b",
+      "a#b",
+      "a%b",
+      std::string("a\0b", 3),
+      "a\x7f",
+      "\xff",              // not UTF-8 at all
+      "\xc3",              // a sequence cut short
+      "\xc3(",             // a lead byte without its continuation
+      "\xc0\xaf",          // overlong '/'
+      "\xe0\x80\xaf",      // overlong '/'
+      "\xed\xa0\x80",      // a UTF-16 surrogate
+      "\xf4\x90\x80\x80",  // past U+10FFFF
+      "\xc2\x85",          // U+0085, a C1 control
+  };
+  for (const std::string& id : bad)
+    EXPECT_FALSE(valid_identifier(id)) << ::testing::PrintToString(id);
+}
+
 // A counter: Increment {by} → Incremented {by}; Burst {n} → n events;
 // Explode → an event its apply() refuses.
 class Counter final : public Aggregate {
