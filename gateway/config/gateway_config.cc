@@ -61,10 +61,10 @@ ConfigSchema http_schema() {
       opt::integer("io_timeout_seconds",
                    "Seconds a client may stay silent in the middle of a request (its headers or "
                    "body), or leave its answer unread, before its connection is closed, and the "
-                   "longest its request line and headers may take in all (a client trickling "
-                   "them byte by byte is cut off too); a request cut short this way is answered "
-                   "408. Bounds how long a stalled client holds a worker thread, and so how long "
-                   "it can delay a stop.")
+                   "longest a whole request (line, headers and body) may take to arrive (a "
+                   "client trickling it byte by byte is cut off too); a request cut short this "
+                   "way is answered 408. Bounds how long a stalled client holds a worker thread, "
+                   "and so how long it can delay a stop.")
           .def(10)
           .min(1)
           .max(kIntMax),

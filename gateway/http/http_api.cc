@@ -32,8 +32,6 @@ constexpr const char* kProblem = "application/problem+json";
 // at most (wait_ms=).
 constexpr std::uint64_t kReadYourWritesWaitMs = 2000;
 constexpr std::uint64_t kReadYourWritesMaxWaitMs = 30000;
-// How much of an oversized body is read and dropped before answering 413.
-constexpr std::size_t kMaxDrainBytes = 64 << 20;
 // How long a connection keeps its worker thread before it hands it over to
 // a waiting connection: the longest a waiting client waits on a busy
 // gateway, and few enough reconnects that they cost nothing.
@@ -62,11 +60,12 @@ class ApiHandler final : public ConnectionHandler {
  public:
   ApiHandler(Runtime& runtime, Metrics& metrics) : runtime_(runtime), metrics_(metrics) {}
 
-  void answer(HTTPServerRequest& request, HTTPServerResponse& response) override {
+  void answer(HTTPServerRequest& request, const std::string& body,
+              HTTPServerResponse& response) override {
     const auto started = std::chrono::steady_clock::now();
     Reply reply;
     try {
-      reply = route(request);
+      reply = route(request, body);
     } catch (const std::exception& e) {
       spdlog::error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
       reply = problem_reply(500, "internal", "Internal error", e.what());
@@ -118,53 +117,6 @@ class ApiHandler final : public ConnectionHandler {
     }
   }
 
-  // Reads the body, refusing more than max_body_bytes whatever the framing.
-  std::variant<std::string, Reply> read_body(HTTPServerRequest& request) {
-    const std::size_t max = runtime_.config().http.max_body_bytes;
-    auto too_large = [&] {
-      // Read (and drop) a bounded amount of what the client is still sending:
-      // closing with unread data makes the kernel reset the connection, and
-      // the client would see an I/O error instead of this answer.
-      std::istream& rest = request.stream();
-      char sink[16384];
-      std::size_t drained = 0;
-      while (rest && drained < kMaxDrainBytes) {
-        rest.read(sink, sizeof sink);
-        drained += static_cast<std::size_t>(rest.gcount());
-      }
-      Reply r = problem_reply(413, "body-too-large", "Request body too large",
-                              "the body exceeds " + std::to_string(max) +
-                                  " bytes (gateway.http.max_body_bytes)");
-      r.close = true;  // the body may not be fully read: do not reuse the connection
-      return r;
-    };
-    if (request.hasContentLength() && request.getContentLength64() > static_cast<std::int64_t>(max)) {
-      return too_large();
-    }
-    // Neither Content-Length nor chunked: the request has no body (RFC 9112
-    // §6.3), whatever Poco's stream would read until the connection ends.
-    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return std::string();
-    std::string body;
-    std::istream& in = request.stream();
-    char buf[16384];
-    while (in) {
-      in.read(buf, sizeof buf);
-      body.append(buf, static_cast<std::size_t>(in.gcount()));
-      if (body.size() > max) return too_large();
-    }
-    if (request.hasContentLength() &&
-        body.size() < static_cast<std::uint64_t>(request.getContentLength64())) {
-      // The client stopped sending (io_timeout_seconds) or went away.
-      Reply r = problem_reply(408, "request-timeout", "Request body incomplete",
-                              "the body stopped before its Content-Length of " +
-                                  std::to_string(request.getContentLength64()) +
-                                  " bytes (nothing arrived for gateway.http.io_timeout_seconds)");
-      r.close = true;
-      return r;
-    }
-    return body;
-  }
-
   Reply method_not_allowed(const std::string& allow) {
     Reply r = problem_reply(405, "method-not-allowed", "Method not allowed",
                             "this resource answers " + allow);
@@ -172,7 +124,7 @@ class ApiHandler final : public ConnectionHandler {
     return r;
   }
 
-  Reply route(HTTPServerRequest& request) {
+  Reply route(HTTPServerRequest& request, const std::string& body) {
     // HEAD is GET without the body, which Poco leaves out of the answer.
     const std::string& method =
         request.getMethod() == HTTPRequest::HTTP_HEAD ? HTTPRequest::HTTP_GET : request.getMethod();
@@ -198,7 +150,7 @@ class ApiHandler final : public ConnectionHandler {
       const std::string& what = parts[1];
       if (what == "commands" && (n == 3 || n == 4)) {
         if (method != HTTPRequest::HTTP_POST) return method_not_allowed("POST");
-        return command(request, parts[2], n == 4 ? parts[3] : "");
+        return command(request, body, parts[2], n == 4 ? parts[3] : "");
       }
       if (what == "aggregates" && n == 4) {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
@@ -251,10 +203,9 @@ class ApiHandler final : public ConnectionHandler {
     return json_reply(200, {{"status", "ready"}, {"checks", checks}});
   }
 
-  Reply command(HTTPServerRequest& request, const std::string& type, const std::string& id) {
-    auto body = read_body(request);
-    if (auto* r = std::get_if<Reply>(&body)) return *r;
-    auto json = parse_json_body(std::get<std::string>(body));
+  Reply command(HTTPServerRequest& request, const std::string& body, const std::string& type,
+                const std::string& id) {
+    auto json = parse_json_body(body);
     if (auto* b = std::get_if<BadInput>(&json)) return bad_reply(std::move(*b));
     auto parsed = parse_command(std::move(std::get<Json>(json)));
     if (auto* b = std::get_if<BadInput>(&parsed)) return bad_reply(std::move(*b));
@@ -493,6 +444,7 @@ void HttpApi::start() {
   heads_ = std::make_unique<HeadWatch>(std::chrono::seconds(cfg.io_timeout_seconds));
   shared_ = std::make_unique<ConnectionShared>();
   shared_->params = params;
+  shared_->max_body_bytes = cfg.max_body_bytes;
   shared_->heads = heads_.get();
   shared_->handler = handler_.get();
   shared_->hand_over_after = kHandOverAfter;

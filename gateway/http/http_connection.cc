@@ -25,9 +25,10 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-// The most of an unread request body skipped to keep the connection; past
-// it the connection closes instead.
-constexpr std::streamsize kMaxSkippedBody = 64 * 1024;
+// How much of an oversized body is read and dropped before answering 413:
+// closing with unread data makes the kernel reset the connection, and the
+// client would see an I/O error instead of the answer.
+constexpr std::streamsize kMaxDrainBytes = 64 << 20;
 
 // Poco's session, with the count of bytes it has read ahead (a pipelined
 // next request) made visible.
@@ -97,6 +98,28 @@ std::optional<FramingProblem> check_framing(const Poco::Net::HTTPRequest& reques
     }
   }
   return std::nullopt;
+}
+
+enum class BodyRead { kWhole, kTooLarge, kShort };
+
+// Reads the body whatever its framing, refusing more than `max` bytes.
+BodyRead read_body(Poco::Net::HTTPServerRequest& request, std::size_t max, std::string& body) {
+  if (request.hasContentLength())
+    body.reserve(static_cast<std::size_t>(request.getContentLength64()));
+  std::istream& in = request.stream();
+  char buf[16384];
+  while (in) {
+    in.read(buf, sizeof buf);
+    body.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (body.size() > max) return BodyRead::kTooLarge;
+  }
+  // Poco's streams end quietly on a timeout or a reset (badbit set).
+  if (in.bad()) return BodyRead::kShort;
+  if (request.hasContentLength() &&
+      body.size() < static_cast<std::uint64_t>(request.getContentLength64())) {
+    return BodyRead::kShort;
+  }
+  return BodyRead::kWhole;
 }
 
 // Answers a request that could not be read, and so has no request object.
@@ -217,7 +240,6 @@ void HttpConnection::run() {
       try {
         request = std::make_unique<Poco::Net::HTTPServerRequestImpl>(*response, session,
                                                                      shared_.params.get());
-        if (HeadWatch::done_reading(slot)) throw Poco::TimeoutException("request head cut off");
       } catch (const Poco::Exception& e) {
         // `response` points at the request that failed: answer on a new one.
         const Poco::Exception* io = session.networkException();
@@ -254,19 +276,50 @@ void HttpConnection::run() {
         handler.handed_over();
       }
       response->setKeepAlive(keep_alive);
-      if (req.getExpectContinue()) response->sendContinue();
 
-      handler.answer(req, *response);
+      // The whole body, before the handler sees the request: still under
+      // the watch, so head and body arrive within io_timeout in all, and
+      // the next request starts where this body ends whatever the handler
+      // makes of it. Neither Content-Length nor chunked: no body (RFC 9112
+      // §6.3), whatever Poco's stream would read until the connection ends.
+      std::string body;
+      if (req.getChunkedTransferEncoding() || req.hasContentLength()) {
+        const std::size_t max = shared_.max_body_bytes;
+        const bool declared_too_large =
+            req.hasContentLength() && req.getContentLength64() > static_cast<std::int64_t>(max);
+        const bool go_ahead = !(declared_too_large && req.getExpectContinue());
+        // A client that asked first gets no go-ahead for a body too large,
+        // and so sends nothing to drain.
+        if (req.getExpectContinue() && go_ahead) response->sendContinue();
+        BodyRead read = declared_too_large ? BodyRead::kTooLarge : read_body(req, max, body);
+        if (read == BodyRead::kTooLarge && go_ahead) req.stream().ignore(kMaxDrainBytes);
+        if (HeadWatch::done_reading(slot) && read == BodyRead::kWhole) read = BodyRead::kShort;
+        if (read == BodyRead::kTooLarge) {
+          refuse(
+              session, handler, 413, "body-too-large", "Request body too large",
+              "the body exceeds " + std::to_string(max) + " bytes (gateway.http.max_body_bytes)");
+          return;
+        }
+        if (read == BodyRead::kShort) {
+          refuse(
+              session, handler, 408, "request-timeout", "Request incomplete",
+              "the request did not arrive whole within gateway.http.io_timeout_seconds (" +
+                  (req.hasContentLength() ? "its body stopped before its Content-Length of " +
+                                                std::to_string(req.getContentLength64()) + " bytes)"
+                                          : std::string("its chunked body did not end)")));
+          return;
+        }
+      } else if (HeadWatch::done_reading(slot)) {
+        refuse(session, handler, 408, "request-timeout", "Request incomplete",
+               "the request line and headers did not arrive within "
+               "gateway.http.io_timeout_seconds");
+        return;
+      }
+
+      handler.answer(req, body, *response);
       keep_alive = response->getKeepAlive();
       response.reset();
       if (!keep_alive) return;
-      // The next request starts where this one's body ends: skip what the
-      // handler left unread (a POST to an unknown path, say), or close.
-      if (req.getChunkedTransferEncoding() || req.hasContentLength()) {
-        std::istream& body = req.stream();
-        body.ignore(kMaxSkippedBody);
-        if (!body.eof() || body.bad()) return;
-      }
     }
   } catch (const Poco::Exception& e) {
     spdlog::debug("HTTP connection ended: {}", e.displayText());

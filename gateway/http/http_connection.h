@@ -3,16 +3,17 @@
 // request and response classes. It replaces Poco's HTTPServerConnection for
 // what that class cannot do:
 //
-// - a request body the handler did not read (a POST to an unknown path, a
-//   405) is skipped, never parsed as the next request;
+// - the body is read whole before the handler sees the request, so a body
+//   the handler has no use for (a POST to an unknown path, a 405) is never
+//   parsed as the next request; more than max_body_bytes is a 413;
 // - a request with neither Content-Length nor chunked framing has no body
 //   (RFC 9112 §6.3), where Poco reads to the end of the connection;
 // - requests Poco cannot parse (bad request line, oversized headers) and
 //   headers that stall for io_timeout_seconds get a problem+json answer
 //   (400, 408) before the connection closes, not a bare 400 or nothing;
-// - a request head (request line and headers) must arrive whole within
+// - a request (line, headers and body) must arrive whole within
 //   io_timeout_seconds, not only byte by byte (HeadWatch): a client that
-//   trickles its headers (slowloris) cannot hold a worker for longer;
+//   trickles it (slowloris, R.U.D.Y.) cannot hold a worker for longer;
 // - a connection that has held its worker thread for `hand_over_after`
 //   gives it up while other connections wait for one: after its next answer
 //   (Connection: close) when it is sending, at once when it is idle, so
@@ -49,26 +50,26 @@ namespace herald::gateway {
 class ConnectionHandler {
  public:
   virtual ~ConnectionHandler() = default;
-  // Answers one request: sends `response` exactly once (with its body read
-  // from request.stream(), which is empty when the request has no framing).
-  // May turn keep-alive off; throws only on I/O errors, which end the
-  // connection.
-  virtual void answer(Poco::Net::HTTPServerRequest& request,
+  // Answers one request whose `body` has been read whole (empty when the
+  // request has none): sends `response` exactly once. May turn keep-alive
+  // off; throws only on I/O errors, which end the connection.
+  virtual void answer(Poco::Net::HTTPServerRequest& request, const std::string& body,
                       Poco::Net::HTTPServerResponse& response) = 0;
-  // Answers a request that could not be read (400 unparseable, 408 stalled
-  // headers) on a response without a request; the connection closes after.
+  // Answers a request that could not be read (400 unparseable, 408 stalled,
+  // 413 too large, 501 coding) on a response without a request; the
+  // connection closes after.
   virtual void refuse(Poco::Net::HTTPServerResponse& response, int status, const std::string& slug,
                       const std::string& title, const std::string& detail) = 0;
   // Counts a connection given up for a waiting one.
   virtual void handed_over() = 0;
 };
 
-// Cuts off request heads that take longer than a limit in all: Poco's
-// socket timeout bounds each read, so a client sending a byte now and then
-// could hold its worker for ever. Each connection registers a Slot; while it
-// reads a head the slot holds the time it started, and a watcher thread
-// shuts the socket down for reading when the limit passes, which ends the
-// blocked read. Costs a connection two atomic stores per request.
+// Cuts off requests (head and body) that take longer than a limit in all:
+// Poco's socket timeout bounds each read, so a client sending a byte now and
+// then could hold its worker for ever. Each connection registers a Slot;
+// while it reads a request the slot holds the time it started, and a watcher
+// thread shuts the socket down for reading when the limit passes, which ends
+// the blocked read. Costs a connection two atomic stores per request.
 class HeadWatch {
  public:
   struct Slot {
@@ -79,16 +80,16 @@ class HeadWatch {
   };
   static constexpr std::int64_t kCutOff = -1;
 
-  // Starts the watcher thread; `limit` is the longest a head may take.
+  // Starts the watcher thread; `limit` is the longest a request may take.
   explicit HeadWatch(std::chrono::milliseconds limit);
   ~HeadWatch();  // stops and joins the watcher
 
   void add(Slot* slot);
   void remove(Slot* slot);
 
-  // Called by the connection's thread around reading one request head.
+  // Called by the connection's thread around reading one request.
   static void reading(Slot& slot);
-  // True when the watcher cut the head off (the read failed or will fail).
+  // True when the watcher cut the request off (the read failed or will fail).
   static bool done_reading(Slot& slot);
 
  private:
@@ -105,6 +106,7 @@ class HeadWatch {
 // What every connection of one server shares. Outlives the connections.
 struct ConnectionShared {
   Poco::Net::HTTPServerParams::Ptr params;  // io timeout, keep-alive timeout
+  std::size_t max_body_bytes = 1 << 20;
   ConnectionHandler* handler = nullptr;
   // True while accepted connections wait for a worker thread.
   std::function<bool()> others_waiting;

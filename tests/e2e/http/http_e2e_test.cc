@@ -608,10 +608,11 @@ TEST(HttpConnections, AnUnparseableRequestIsAProblem) {
   std::filesystem::remove_all(dir);
 }
 
-// A client that trickles its headers (a byte every 200 ms: slowloris) never
-// trips the per-read timeout; the whole head must still arrive within
-// io_timeout_seconds, or it is cut off with a 408 and its worker is free.
-TEST(HttpIoTimeout, ATrickledHeadIsCutOffAfterTheTimeout) {
+// A client that trickles its headers or its body (a byte every 200 ms:
+// slowloris, R.U.D.Y.) never trips the per-read timeout; the whole request
+// must still arrive within io_timeout_seconds, or it is cut off with a 408
+// and its worker is free.
+TEST(HttpIoTimeout, ATrickledRequestIsCutOffAfterTheTimeout) {
   auto dir = make_temp_dir("herald-loris-");
   HeraldProcess herald(
       dir, {"-c", http_test_config(dir, "threads: 2\n    io_timeout_seconds: 1").string()});
@@ -623,10 +624,14 @@ TEST(HttpIoTimeout, ATrickledHeadIsCutOffAfterTheTimeout) {
     lorises.emplace_back([&, i] {
       Poco::Net::StreamSocket socket(
           Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(herald.port())));
+      // The first trickles its head, the second its body.
+      const std::string whole = "POST /v1/commands/User/u1 HTTP/1.1\r\nContent-Length: 300\r\n\r\n";
       const std::string head = "GET /health/live HTTP/1.1\r\nX-Pad: " + std::string(200, 'a');
+      const std::string trickled = i == 0 ? head : std::string(300, ' ');
       try {
-        for (std::size_t at = 0; at < head.size() && !done; ++at) {
-          socket.sendBytes(&head[at], 1);
+        if (i == 1) socket.sendBytes(whole.data(), static_cast<int>(whole.size()));
+        for (std::size_t at = 0; at < trickled.size() && !done; ++at) {
+          socket.sendBytes(&trickled[at], 1);
           if (socket.poll(Poco::Timespan(0, 200000), Poco::Net::Socket::SELECT_READ)) break;
         }
         char buf[4096];
@@ -638,8 +643,8 @@ TEST(HttpIoTimeout, ATrickledHeadIsCutOffAfterTheTimeout) {
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // Both workers now read a trickled head, for 40 s without the cut-off:
-  // longer than this probe waits.
+  // Both workers now read a trickled request, for 40 s and more without the
+  // cut-off: longer than this probe waits.
   Poco::Net::HTTPClientSession probe("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
   probe.setTimeout(Poco::Timespan(8, 0));
   HttpResult live;
@@ -654,8 +659,39 @@ TEST(HttpIoTimeout, ATrickledHeadIsCutOffAfterTheTimeout) {
   EXPECT_EQ(live.status, 200) << error;
   for (const std::string& answer : answers) {
     EXPECT_EQ(answer.rfind("HTTP/1.1 408 ", 0), 0u) << answer;
-    EXPECT_NE(answer.find("did not arrive within"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("within gateway.http.io_timeout_seconds"), std::string::npos) << answer;
   }
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
+// A body over max_body_bytes is a 413 however it comes: announced with
+// Expect: 100-continue (answered at once, with no go-ahead, so the client
+// sends nothing), or chunked with no length given in advance.
+TEST(HttpConnections, AnOversizedBodyIs413HoweverItComes) {
+  auto dir = make_temp_dir("herald-oversize-");
+  HeraldProcess herald(dir, {"-c", http_test_config(dir, "max_body_bytes: 1024").string()});
+  herald.start();
+  std::string announced = raw_exchange(
+      herald.port(),
+      "POST /v1/commands/User/u1 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+  EXPECT_EQ(status_lines(announced),
+            std::vector<std::string>{"HTTP/1.1 413 Request Entity Too Large"})
+      << announced;
+  std::string chunk(1000, ' ');
+  std::string chunked = "POST /v1/commands/User/u1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) chunked += "3e8\r\n" + chunk + "\r\n";
+  std::string answer = raw_exchange(herald.port(), chunked + "0\r\n\r\n");
+  EXPECT_EQ(status_lines(answer), std::vector<std::string>{"HTTP/1.1 413 Request Entity Too Large"})
+      << answer;
+  EXPECT_NE(answer.find("gateway.http.max_body_bytes"), std::string::npos) << answer;
+  // Within the limit, with the go-ahead.
+  std::string fits = raw_exchange(herald.port(),
+                                  "POST /v1/nowhere HTTP/1.1\r\nExpect: 100-continue\r\n"
+                                  "Connection: close\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(status_lines(fits),
+            (std::vector<std::string>{"HTTP/1.1 100 Continue", "HTTP/1.1 404 Not Found"}))
+      << fits;
   EXPECT_EQ(herald.stop(), 0) << herald.log();
   std::filesystem::remove_all(dir);
 }
