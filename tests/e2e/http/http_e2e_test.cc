@@ -418,6 +418,25 @@ std::filesystem::path http_test_config(const std::filesystem::path& dir,
   return file;
 }
 
+// GET /health/live on a new connection, waiting at most `timeout_s`: the
+// status (0 when no answer came) and what went wrong.
+std::pair<int, std::string> probe_health(int port, int timeout_s) {
+  Poco::Net::HTTPClientSession probe("127.0.0.1", static_cast<Poco::UInt16>(port));
+  probe.setTimeout(Poco::Timespan(timeout_s, 0));
+  try {
+    return {HeraldProcess::send(probe, "GET", "/health/live").status, ""};
+  } catch (const std::exception& e) {
+    return {0, e.what()};
+  }
+}
+
+// The value of a counter in GET /metrics (-1 when it is missing).
+long long metric(const HeraldProcess& herald, const std::string& name) {
+  const std::string metrics = "\n" + herald.request("GET", "/metrics").body;
+  const auto at = metrics.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stoll(metrics.substr(at + name.size() + 2));
+}
+
 // Two clients with back-to-back requests hold both worker threads; a third
 // connection (a health probe, say) must still get its answer while they go
 // on, because each answer hands its thread over to a waiting connection.
@@ -443,24 +462,12 @@ TEST(HttpWorkers, AWaitingConnectionIsServedWhileOthersKeepBusy) {
 
   // Without the hand-over this waits until a busy client stops, which it
   // does only after this answer: the session's timeout ends it instead.
-  Poco::Net::HTTPClientSession probe("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
-  probe.setTimeout(Poco::Timespan(10, 0));
-  HttpResult live;
-  std::string error;
-  try {
-    live = HeraldProcess::send(probe, "GET", "/health/live");
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
+  auto [live, error] = probe_health(herald.port(), 10);
   done = true;
   for (auto& t : busy) t.join();
-  EXPECT_EQ(live.status, 200) << error;
+  EXPECT_EQ(live, 200) << error;
 
-  auto metrics = herald.request("GET", "/metrics").body;
-  const std::string name = "herald_http_connections_handed_over_total ";
-  auto at = metrics.find("\n" + name);
-  ASSERT_NE(at, std::string::npos) << metrics;
-  EXPECT_GT(std::stoll(metrics.substr(at + 1 + name.size())), 0) << metrics;
+  EXPECT_GT(metric(herald, "herald_http_connections_handed_over_total"), 0);
   EXPECT_EQ(herald.stop(), 0) << herald.log();
   std::filesystem::remove_all(dir);
 }
@@ -645,18 +652,10 @@ TEST(HttpIoTimeout, ATrickledRequestIsCutOffAfterTheTimeout) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // Both workers now read a trickled request, for 40 s and more without the
   // cut-off: longer than this probe waits.
-  Poco::Net::HTTPClientSession probe("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
-  probe.setTimeout(Poco::Timespan(8, 0));
-  HttpResult live;
-  std::string error;
-  try {
-    live = HeraldProcess::send(probe, "GET", "/health/live");
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
+  auto [live, error] = probe_health(herald.port(), 8);
   done = true;
   for (auto& t : lorises) t.join();
-  EXPECT_EQ(live.status, 200) << error;
+  EXPECT_EQ(live, 200) << error;
   for (const std::string& answer : answers) {
     EXPECT_EQ(answer.rfind("HTTP/1.1 408 ", 0), 0u) << answer;
     EXPECT_NE(answer.find("within gateway.http.io_timeout_seconds"), std::string::npos) << answer;
@@ -766,16 +765,8 @@ TEST(HttpWorkers, IdleKeepAliveConnectionsGiveTheirWorkersUp) {
   }
   // Both workers now wait on an idle connection, for 30 s (keep_alive_seconds)
   // without the hand-over: longer than this probe waits.
-  Poco::Net::HTTPClientSession probe("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
-  probe.setTimeout(Poco::Timespan(10, 0));
-  HttpResult live;
-  std::string error;
-  try {
-    live = HeraldProcess::send(probe, "GET", "/health/live");
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  EXPECT_EQ(live.status, 200) << error;
+  auto [live, error] = probe_health(herald.port(), 10);
+  EXPECT_EQ(live, 200) << error;
   // At least one idle connection was closed for it (a client sees the end of
   // its pooled connection and opens a new one).
   int closed = 0;
@@ -788,11 +779,7 @@ TEST(HttpWorkers, IdleKeepAliveConnectionsGiveTheirWorkersUp) {
     }
   }
   EXPECT_GE(closed, 1);
-  auto metrics = herald.request("GET", "/metrics").body;
-  const std::string name = "herald_http_connections_handed_over_total ";
-  auto at = metrics.find("\n" + name);
-  ASSERT_NE(at, std::string::npos) << metrics;
-  EXPECT_GT(std::stoll(metrics.substr(at + 1 + name.size())), 0) << metrics;
+  EXPECT_GT(metric(herald, "herald_http_connections_handed_over_total"), 0);
   EXPECT_EQ(herald.stop(), 0) << herald.log();
   std::filesystem::remove_all(dir);
 }
