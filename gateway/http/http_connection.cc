@@ -122,14 +122,43 @@ BodyRead read_body(Poco::Net::HTTPServerRequest& request, std::size_t max, std::
   return BodyRead::kWhole;
 }
 
-// Answers a request that could not be read, and so has no request object.
+// How long, and how much, a closing connection reads and drops of what the
+// client still sends, so that its last answer reaches it.
+constexpr milliseconds kLingerFor{1000};
+constexpr std::size_t kLingerBytes = 1 << 20;
+
+// Closes the sending side after a last answer and reads what the client
+// still sends until it closes too (or kLingerFor passes): a socket closed
+// with unread data, or that receives data after its close, is reset, and
+// the reset throws away the part of the answer not yet transmitted (a big
+// answer to a slow or pipelining client). What Apache and nginx call a
+// lingering close.
+void linger(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  const auto deadline = steady_clock::now() + kLingerFor;
+  char sink[16384];
+  for (std::size_t dropped = 0; dropped < kLingerBytes;) {
+    const auto left = std::chrono::ceil<milliseconds>(deadline - steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
+    const ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+    if (n <= 0) return;  // the client closed (or reset)
+    dropped += static_cast<std::size_t>(n);
+  }
+}
+
+// Answers a request that could not be read, and so has no request object;
+// the connection closes after it.
 void refuse(Session& session, ConnectionHandler& handler, int status, const char* slug,
             const char* title, const std::string& detail) {
-  Poco::Net::HTTPServerResponseImpl response(session);
-  response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-  response.set("Date", http_date());
-  response.setKeepAlive(false);
-  handler.refuse(response, status, slug, title, detail);
+  {
+    Poco::Net::HTTPServerResponseImpl response(session);
+    response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+    response.set("Date", http_date());
+    response.setKeepAlive(false);
+    handler.refuse(response, status, slug, title, detail);
+  }  // sent
+  linger(session.socket().impl()->sockfd());
 }
 
 }  // namespace
@@ -318,8 +347,11 @@ void HttpConnection::run() {
 
       handler.answer(req, body, *response);
       keep_alive = response->getKeepAlive();
-      response.reset();
-      if (!keep_alive) return;
+      response.reset();  // sent
+      if (!keep_alive) {
+        linger(slot.fd);
+        return;
+      }
     }
   } catch (const Poco::Exception& e) {
     spdlog::debug("HTTP connection ended: {}", e.displayText());

@@ -20,6 +20,10 @@
 //   that idle keep-alive clients cannot keep new ones out;
 // - a stop closes idle connections within a poll slice, and answers
 //   in-flight requests with Connection: close;
+// - a connection that closes after an answer closes its sending side first
+//   and reads what the client still sends (for at most a second), so that
+//   the close is not a reset that throws away the part of the answer still
+//   on its way (a lingering close, as in Apache and nginx);
 // - waiting for the next request costs one poll(2), where Poco's
 //   Socket::poll makes four system calls (epoll_create, epoll_ctl,
 //   epoll_wait, close).

@@ -664,6 +664,52 @@ TEST(HttpIoTimeout, ATrickledRequestIsCutOffAfterTheTimeout) {
   std::filesystem::remove_all(dir);
 }
 
+// The last answer on a connection reaches the client whole even when the
+// client sends more meanwhile (a pipelined request after "Connection:
+// close"): a socket closed with unread data is reset, and the reset threw
+// away what of a big answer was not transmitted yet.
+TEST(HttpConnections, ABigLastAnswerReachesAClientThatSendsMore) {
+  auto dir = make_temp_dir("herald-linger-");
+  HeraldProcess herald(dir);
+  herald.start();
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_EQ(herald
+                  .request("POST", "/v1/commands/User/l" + std::to_string(i),
+                           create_user(std::string(200, 'n'), "l@example.com"))
+                  .status,
+              200);
+  }
+  // A small window keeps most of the answer in herald's send buffer.
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress::IPv4);
+  socket.setReceiveBufferSize(4096);
+  socket.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(herald.port())));
+  const std::string get = "GET /v1/events?after=0&limit=300 HTTP/1.1\r\nConnection: close\r\n\r\n";
+  socket.sendBytes(get.data(), static_cast<int>(get.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const std::string more = "GET /health/live HTTP/1.1\r\n\r\n";
+  socket.sendBytes(more.data(), static_cast<int>(more.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::string raw;
+  std::string error;
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  char buf[4096];
+  try {
+    for (int n; (n = socket.receiveBytes(buf, sizeof buf)) > 0;) raw.append(buf, n);
+  } catch (const Poco::Exception& e) {
+    error = e.displayText();
+  }
+  const auto head_end = raw.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos) << raw.substr(0, 300) << error;
+  const auto length_at = raw.find("Content-Length: ");
+  ASSERT_LT(length_at, head_end) << raw.substr(0, head_end);
+  const auto length = std::stoul(raw.substr(length_at + 16));
+  EXPECT_GT(length, 100000u);
+  EXPECT_EQ(raw.size() - head_end - 4, length) << error;
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 // A body over max_body_bytes is a 413 however it comes: announced with
 // Expect: 100-continue (answered at once, with no go-ahead, so the client
 // sends nothing), or chunked with no length given in advance.
