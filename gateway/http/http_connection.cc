@@ -1,5 +1,7 @@
 #include "http/http_connection.h"
 
+#include "http/chunked_body.h"
+
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
@@ -31,11 +33,34 @@ using std::chrono::steady_clock;
 constexpr std::streamsize kMaxDrainBytes = 64 << 20;
 
 // Poco's session, with the count of bytes it has read ahead (a pipelined
-// next request) made visible.
+// next request) and its reading made visible.
 class Session final : public Poco::Net::HTTPServerSession {
  public:
   using HTTPServerSession::HTTPServerSession;
   using HTTPSession::buffered;
+  using HTTPSession::read;
+  using HTTPSession::refill;
+};
+
+// The session as a ByteSource for read_chunked. (Not HTTPSession::get(),
+// which returns bytes from 0x80 up as negative numbers, 0xFF as the end.)
+class SessionBytes final : public ByteSource {
+ public:
+  explicit SessionBytes(Session& session) : session_(session) {}
+  int get() override {
+    if (session_.buffered() == 0) session_.refill();
+    char c;
+    if (session_.buffered() == 0 || session_.read(&c, 1) != 1) return -1;
+    return static_cast<unsigned char>(c);
+  }
+  std::size_t read(char* out, std::size_t n) override {
+    const int got =
+        session_.read(out, static_cast<std::streamsize>(std::min<std::size_t>(n, 1 << 20)));
+    return got > 0 ? static_cast<std::size_t>(got) : 0;
+  }
+
+ private:
+  Session& session_;
 };
 
 // The Date header, formatted once a second per thread instead of per answer.
@@ -100,10 +125,29 @@ std::optional<FramingProblem> check_framing(const Poco::Net::HTTPRequest& reques
   return std::nullopt;
 }
 
-enum class BodyRead { kWhole, kTooLarge, kShort };
+enum class BodyRead { kWhole, kTooLarge, kShort, kMalformed };
 
 // Reads the body whatever its framing, refusing more than `max` bytes.
-BodyRead read_body(Poco::Net::HTTPServerRequest& request, std::size_t max, std::string& body) {
+// Chunked bodies are read by read_chunked from the session (`problem` says
+// what is wrong with a malformed one), others from Poco's stream.
+BodyRead read_body(Poco::Net::HTTPServerRequest& request, Session& session, std::size_t max,
+                   std::string& body, std::string& problem) {
+  if (request.getChunkedTransferEncoding()) {
+    SessionBytes bytes(session);
+    ChunkedResult read;
+    try {
+      read = read_chunked(bytes, max, body);
+    } catch (const Poco::Exception&) {
+      return BodyRead::kShort;  // a timeout or a reset
+    }
+    problem = read.problem;
+    switch (read.kind) {
+      case ChunkedResult::kWhole: return BodyRead::kWhole;
+      case ChunkedResult::kTooLarge: return BodyRead::kTooLarge;
+      case ChunkedResult::kShort: return BodyRead::kShort;
+      case ChunkedResult::kMalformed: return BodyRead::kMalformed;
+    }
+  }
   if (request.hasContentLength())
     body.reserve(static_cast<std::size_t>(request.getContentLength64()));
   std::istream& in = request.stream();
@@ -320,8 +364,19 @@ void HttpConnection::run() {
         // A client that asked first gets no go-ahead for a body too large,
         // and so sends nothing to drain.
         if (req.getExpectContinue() && go_ahead) response->sendContinue();
-        BodyRead read = declared_too_large ? BodyRead::kTooLarge : read_body(req, max, body);
-        if (read == BodyRead::kTooLarge && go_ahead) req.stream().ignore(kMaxDrainBytes);
+        std::string problem;
+        BodyRead read =
+            declared_too_large ? BodyRead::kTooLarge : read_body(req, session, max, body, problem);
+        // A Content-Length body too large is drained through Poco's stream;
+        // the rest of a chunked one by the lingering close.
+        if (read == BodyRead::kTooLarge && go_ahead && req.hasContentLength()) {
+          req.stream().ignore(kMaxDrainBytes);
+        }
+        if (read == BodyRead::kMalformed) {
+          HeadWatch::done_reading(slot);
+          refuse(session, handler, 400, "malformed-request", "Malformed request", problem);
+          return;
+        }
         if (HeadWatch::done_reading(slot) && read == BodyRead::kWhole) read = BodyRead::kShort;
         if (read == BodyRead::kTooLarge) {
           refuse(

@@ -5,7 +5,9 @@
 //
 // - the body is read whole before the handler sees the request, so a body
 //   the handler has no use for (a POST to an unknown path, a 405) is never
-//   parsed as the next request; more than max_body_bytes is a 413;
+//   parsed as the next request; more than max_body_bytes is a 413; chunked
+//   bodies are read strictly (chunked_body.h), where Poco's stream ended
+//   quietly at a chunk size it could not read;
 // - a request with neither Content-Length nor chunked framing has no body
 //   (RFC 9112 §6.3), where Poco reads to the end of the connection;
 // - requests Poco cannot parse (bad request line, oversized headers) and

@@ -768,6 +768,12 @@ TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
        "HTTP/1.1 400 Bad Request", "Content-Length 3 and 69"},
       {"POST /v1/commands/User/f3 HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
        "HTTP/1.1 501 Not Implemented", "'gzip, chunked' is not supported"},
+      // Poco's chunked stream ended quietly at a size it could not read, and
+      // what followed was parsed as requests.
+      {"POST /v1/nowhere HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+       "POST /v1/commands/User/f4 HTTP/1.1\r\nContent-Length: 69\r\n\r\n" +
+           create,
+       "HTTP/1.1 400 Bad Request", "malformed chunked body: a chunk size that is not hexadecimal"},
   };
   for (const Case& c : cases) {
     std::string raw = raw_exchange(herald.port(), c.request + next);
@@ -775,7 +781,7 @@ TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
     EXPECT_NE(raw.find(c.detail), std::string::npos) << raw;
     EXPECT_NE(raw.find("Connection: Close"), std::string::npos) << raw;
   }
-  for (const char* id : {"f1", "f2", "f3"}) {
+  for (const char* id : {"f1", "f2", "f3", "f4"}) {
     EXPECT_EQ(herald.request("GET", std::string("/v1/streams/User/") + id).status, 404) << id;
   }
   // The absolute form, as a proxy sends it, names the same resource.
