@@ -40,13 +40,19 @@ constexpr auto kHandOverAfter = std::chrono::milliseconds(100);
 struct Reply {
   int status = 200;
   Json body;
-  std::string allow;  // for 405
-  std::string text;   // non-JSON body (metrics)
+  std::string allow;        // for 405
+  std::string retry_after;  // for 503: seconds
+  std::string text;         // non-JSON body (metrics)
   std::string content_type;
   bool close = false;
 };
 
-Reply json_reply(int status, Json body) { return {status, std::move(body), {}, {}, {}, false}; }
+Reply json_reply(int status, Json body) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
 Reply problem_reply(int status, const std::string& slug, const std::string& title,
                     const std::string& detail, const Json& extra = Json::object()) {
   return json_reply(status, make_problem(status, slug, title, detail, extra));
@@ -58,7 +64,10 @@ Reply outcome_reply(CommandOutcome o) { return json_reply(http_status(o.kind), s
 // connection's worker thread).
 class ApiHandler final : public ConnectionHandler {
  public:
-  ApiHandler(Runtime& runtime, Metrics& metrics) : runtime_(runtime), metrics_(metrics) {}
+  ApiHandler(Runtime& runtime, Metrics& metrics)
+      : runtime_(runtime),
+        metrics_(metrics),
+        max_waiting_(std::max(1, runtime.config().http.threads / 2)) {}
 
   void answer(HTTPServerRequest& request, const std::string& body,
               HTTPServerResponse& response) override {
@@ -98,6 +107,7 @@ class ApiHandler final : public ConnectionHandler {
     // With its reason phrase: setStatus() alone leaves Poco's default "OK".
     response.setStatusAndReason(static_cast<HTTPServerResponse::HTTPStatus>(reply.status));
     if (!reply.allow.empty()) response.set("Allow", reply.allow);
+    if (!reply.retry_after.empty()) response.set("Retry-After", reply.retry_after);
     if (reply.close) response.setKeepAlive(false);
     std::string body;
     if (!reply.content_type.empty()) {
@@ -317,7 +327,26 @@ class ApiHandler final : public ConnectionHandler {
     auto wait_ms = uint_param(q, "wait_ms", kReadYourWritesWaitMs);
     if (auto* b = std::get_if<BadInput>(&wait_ms)) return bad_reply(std::move(*b));
     const Position wanted = std::get<std::uint64_t>(min_pos);
-    if (wanted > 0) {
+    if (wanted > 0 && live->subscription->position() < wanted) {
+      // Each waiting query holds a worker thread: at most half of them may
+      // wait at once, so that waits (a model catching up, or positions that
+      // do not exist yet) cannot keep commands and health probes out.
+      if (waiting_.fetch_add(1, std::memory_order_relaxed) >= max_waiting_) {
+        waiting_.fetch_sub(1, std::memory_order_relaxed);
+        Reply r = problem_reply(
+            503, "too-many-waiting", "Too many queries waiting",
+            "projection " + name + " has applied up to position " +
+                std::to_string(live->subscription->position()) + ", not yet " +
+                std::to_string(wanted) + ", and " + std::to_string(max_waiting_) +
+                " queries already wait for positions (half of gateway.http.threads); retry",
+            {{"position", live->subscription->position()}, {"min_position", wanted}});
+        r.retry_after = "1";
+        return r;
+      }
+      struct Done {
+        std::atomic<int>& waiting;
+        ~Done() { waiting.fetch_sub(1, std::memory_order_relaxed); }
+      } done{waiting_};
       auto ms = std::min<std::uint64_t>(std::get<std::uint64_t>(wait_ms), kReadYourWritesMaxWaitMs);
       if (!live->subscription->wait_for(wanted, std::chrono::milliseconds(ms))) {
         if (runtime_.projections().waiters_released()) {
@@ -405,6 +434,9 @@ class ApiHandler final : public ConnectionHandler {
 
   Runtime& runtime_;
   Metrics& metrics_;
+  // Read-your-writes queries waiting now, and how many may.
+  std::atomic<int> waiting_{0};
+  const int max_waiting_;
 };
 
 }  // namespace

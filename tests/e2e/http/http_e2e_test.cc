@@ -472,6 +472,38 @@ TEST(HttpWorkers, AWaitingConnectionIsServedWhileOthersKeepBusy) {
   std::filesystem::remove_all(dir);
 }
 
+// Every query waiting for a position (read-your-writes) holds a worker
+// thread; at most half of them may wait, so that waiting queries cannot keep
+// commands and health probes out. The others are told to retry at once.
+TEST(HttpWorkers, WaitingQueriesCannotTakeEveryWorker) {
+  auto dir = make_temp_dir("herald-waiting-");
+  auto file = dir / "waiting.yaml";
+  std::ofstream(file)
+      << "gateway:\n  http:\n    listen: ${HERALD_LISTEN}\n    threads: 2\n"
+         "store:\n  plugin: memory\n  config:\n    path: ${HERALD_DATA_DIR}/events.log\n"
+         "projections:\n  - name: docs\n    plugin: document\n    from: [User]\n"
+         "    config:\n      on:\n        UserCreated:\n          set: { name: $event.data.name "
+         "}\n";
+  HeraldProcess herald(dir, {"-c", file.string()});
+  herald.start();
+  // Position 99 does not exist yet: the query waits its whole wait_ms.
+  const std::string query = "/v1/projections/docs?min_position=99&wait_ms=3000";
+  HttpResult first;
+  std::thread waiting([&] { first = herald.request("GET", query); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto second = herald.request("GET", query);
+  EXPECT_EQ(second.status, 503) << second.body;
+  EXPECT_NE(second.body.find("urn:herald:problem:too-many-waiting"), std::string::npos)
+      << second.body;
+  EXPECT_EQ(second.headers["Retry-After"], "1");
+  auto [live, error] = probe_health(herald.port(), 2);
+  EXPECT_EQ(live, 200) << error;
+  waiting.join();
+  EXPECT_EQ(first.status, 504) << first.body;
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 // A second herald on a port in use must fail to start, loudly: with
 // SO_REUSEPORT both listened and the kernel split the connections.
 TEST(HttpListen, ASecondHeraldOnTheSamePortFailsToStart) {
