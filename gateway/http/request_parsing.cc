@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <unordered_set>
 
 #include "config/schema_check.h"
 #include "core/problem.h"
@@ -15,6 +16,79 @@ namespace {
 BadInput bad(const std::string& detail, const Json& extra = Json::object()) {
   return {400, make_problem(400, "malformed-request", "Malformed request", detail, extra)};
 }
+
+// nlohmann's own document builder, that stops at the second occurrence of a
+// key in one object (where it would keep the last and drop the first).
+class UniqueKeysBuilder {
+  using Dom = nlohmann::detail::json_sax_dom_parser<Json>;
+
+ public:
+  explicit UniqueKeysBuilder(Json& root) : dom_(root) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(Json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(Json::number_float_t v, const Json::string_t& s) {
+    return dom_.number_float(v, s);
+  }
+  bool string(Json::string_t& v) { return dom_.string(v); }
+  bool binary(Json::binary_t& v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    frames_.emplace_back();
+    return dom_.start_object(n);
+  }
+  bool key(Json::string_t& k) {
+    Frame& frame = frames_.back();
+    if (!frame.add(k)) {
+      duplicate_ = "the body has the key \"" + k + "\" twice" +
+                   (frames_.size() > 1 ? " in one object" : "") +
+                   "; each key may appear once (RFC 7493), since JSON readers disagree on "
+                   "which one counts";
+      return false;
+    }
+    return dom_.key(k);
+  }
+  bool end_object() {
+    frames_.pop_back();
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) {
+    frames_.emplace_back();
+    return dom_.start_array(n);
+  }
+  bool end_array() {
+    frames_.pop_back();
+    return dom_.end_array();
+  }
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string& last_token, const Exception& e) {
+    return dom_.parse_error(position, last_token, e);  // throws it
+  }
+
+  const std::string& duplicate() const { return duplicate_; }
+
+ private:
+  // The keys of one open object: a short list while it is short, a hash set
+  // once it is not (a 1 MiB body can hold tens of thousands of keys).
+  struct Frame {
+    std::vector<std::string> few;
+    std::unordered_set<std::string> many;
+    bool add(const std::string& k) {
+      if (many.empty()) {
+        if (std::find(few.begin(), few.end(), k) != few.end()) return false;
+        few.push_back(k);
+        if (few.size() > 16) many.insert(few.begin(), few.end());
+        return true;
+      }
+      return many.insert(k).second;
+    }
+  };
+
+  Dom dom_;
+  std::vector<Frame> frames_;
+  std::string duplicate_;
+};
 
 }  // namespace
 
@@ -50,7 +124,10 @@ std::variant<Json, BadInput> parse_json_body(const std::string& body) {
     return bad("the JSON body is nested deeper than " + std::to_string(kMaxDepth) + " levels");
   }
   try {
-    return Json::parse(body);
+    Json parsed;
+    UniqueKeysBuilder builder(parsed);
+    if (!Json::sax_parse(body, &builder)) return bad(builder.duplicate());
+    return parsed;
   } catch (const Json::parse_error& e) {
     // e.byte is 1-based; nlohmann's message already says where and what.
     return bad(std::string("the body is not valid JSON: ") + e.what(), {{"offset", e.byte}});

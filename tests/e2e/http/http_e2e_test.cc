@@ -190,6 +190,14 @@ TEST_F(HttpE2E, MalformedRequestsAre400) {
   auto encoding = get("/v1/streams/User/%ZZ");
   expect_problem(encoding, 400);
   EXPECT_NE(encoding.body.find("malformed percent-encoding"), std::string::npos) << encoding.body;
+  // Which "type" would count depends on who reads it: neither does.
+  auto twice = post(
+      "/v1/commands/User/u1",
+      R"({"type":"CreateUser","type":"DeactivateUser","data":{"name":"A","email":"a@example.com"}})");
+  expect_problem(twice, 400);
+  EXPECT_NE(twice.json()["detail"].get<std::string>().find("the key \"type\" twice"),
+            std::string::npos)
+      << twice.body;
   // An id that is not UTF-8 would come back as U+FFFD in every answer.
   auto not_utf8 = post("/v1/commands/User/%FF", create_user("A", "a@example.com"));
   expect_problem(not_utf8, 400);
