@@ -10,6 +10,9 @@
 //   quietly at a chunk size it could not read;
 // - a request with neither Content-Length nor chunked framing has no body
 //   (RFC 9112 §6.3), where Poco reads to the end of the connection;
+// - framing that two HTTP readers could take differently (Content-Length
+//   with Transfer-Encoding, two different Content-Lengths) is a 400, a
+//   transfer coding other than chunked a 501, and the connection closes;
 // - requests Poco cannot parse (bad request line, oversized headers) and
 //   headers that stall for io_timeout_seconds get a problem+json answer
 //   (400, 408) before the connection closes, not a bare 400 or nothing;
@@ -31,8 +34,9 @@
 //   epoll_wait, close).
 //
 // Threads: TCPServer creates one HttpConnection per accepted socket and runs
-// it on a worker of its thread pool; everything here runs on that thread.
-// ConnectionHandler is called from many workers at once.
+// it on a worker of its thread pool; everything here runs on that thread,
+// except HeadWatch's watcher, a thread of its own. ConnectionHandler is
+// called from many workers at once.
 #pragma once
 
 #include <Poco/Net/HTTPServerParams.h>
