@@ -15,8 +15,8 @@ std::string Metrics::render(std::int64_t head) const {
   out += "herald_commands_total{outcome=\"ok\"} " + std::to_string(commands_ok_.load()) + "\n";
   out += "herald_commands_total{outcome=\"error\"} " + std::to_string(commands_failed_.load()) + "\n";
   out +=
-      "# HELP herald_http_connections_handed_over_total Keep-alive connections closed after "
-      "an answer because other connections were waiting for a worker thread.\n";
+      "# HELP herald_http_connections_handed_over_total Keep-alive connections closed (after "
+      "an answer, or while idle) because other connections were waiting for a worker thread.\n";
   out += "# TYPE herald_http_connections_handed_over_total counter\n";
   out += "herald_http_connections_handed_over_total " + std::to_string(handed_over_.load()) + "\n";
   out += "# HELP herald_events_appended_total Events appended by this process.\n";
