@@ -94,6 +94,9 @@ GatewayConfig load_config(const Args& args) {
   return parse_gateway_config(std::move(doc));
 }
 
+// Sent by the thread that opens the store to the main thread when done.
+constexpr int kOpenedSignal = SIGUSR2;
+
 // Opens the store (which replays its log: a while, for a big one) on a
 // thread of its own, so that a signal meanwhile stops herald at once instead
 // of after the replay. Nothing has been accepted yet, and the store is made to
@@ -102,6 +105,11 @@ GatewayConfig load_config(const Args& args) {
 void open_or_stop(Runtime& runtime, const sigset_t& signals) {
   std::atomic<bool> opened{false};
   std::exception_ptr failure;
+  // The opener wakes this thread with kOpenedSignal when it is done (blocked
+  // everywhere, like the stop signals), so the start is not a poll slice late.
+  sigset_t waited = signals;
+  sigaddset(&waited, kOpenedSignal);
+  const pthread_t main_thread = pthread_self();
   std::thread opener([&] {  // inherits the blocked signals
     try {
       runtime.open();
@@ -109,11 +117,12 @@ void open_or_stop(Runtime& runtime, const sigset_t& signals) {
       failure = std::current_exception();
     }
     opened = true;
+    pthread_kill(main_thread, kOpenedSignal);
   });
   while (!opened) {
-    const timespec slice{0, 100 * 1000 * 1000};
-    const int sig = sigtimedwait(&signals, nullptr, &slice);
-    if (sig > 0) {
+    const timespec slice{1, 0};  // a second, in case the wake-up got lost
+    const int sig = sigtimedwait(&waited, nullptr, &slice);
+    if (sig > 0 && sig != kOpenedSignal) {
       spdlog::warn(
           "{} received while the store opens: stopping now (nothing was accepted yet, "
           "and the log is safe to stop at any point)",
@@ -134,6 +143,10 @@ int serve(const Args& args) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t opened;
+  sigemptyset(&opened);
+  sigaddset(&opened, kOpenedSignal);
+  pthread_sigmask(SIG_BLOCK, &opened, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   GatewayConfig config = load_config(args);
