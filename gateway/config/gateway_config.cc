@@ -43,7 +43,8 @@ ConfigSchema http_schema() {
                    "connections wait, a connection that has had its thread for 100 ms is closed "
                    "after its next answer, handing the thread over "
                    "(herald_http_connections_handed_over_total); an idle one is closed as soon as "
-                   "it has been idle for 100 ms. At most half of them wait for a read-your-writes "
+                   "it has been idle for 100 ms (a new one that has not sent its first request "
+                   "yet after a second). At most half of them wait for a read-your-writes "
                    "position at once (more such queries are answered 503 too-many-waiting).")
           .def(64)
           .min(2)

@@ -11,8 +11,10 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -171,23 +173,39 @@ BodyRead read_body(Poco::Net::HTTPServerRequest& request, Session& session, std:
 constexpr milliseconds kLingerFor{1000};
 constexpr std::size_t kLingerBytes = 1 << 20;
 
-// Closes the sending side after a last answer and reads what the client
-// still sends until it closes too (or kLingerFor passes): a socket closed
-// with unread data, or that receives data after its close, is reset, and
-// the reset throws away the part of the answer not yet transmitted (a big
-// answer to a slow or pipelining client). What Apache and nginx call a
-// lingering close.
+// How often a lingering close looks whether the client has everything.
+constexpr milliseconds kLingerSlice{5};
+
+// Closes the sending side after a last answer, then reads and drops what
+// the client still sends until the client has acknowledged the whole
+// answer (or closes, or kLingerFor passes): a socket closed with unread
+// data, or that receives data after its close, is reset, and the reset
+// throws away the part of the answer not yet transmitted (a big answer to a
+// slow or pipelining client). What Apache and nginx call a lingering close;
+// for a small answer on a live connection it ends after one round trip.
 void linger(int fd) {
   ::shutdown(fd, SHUT_WR);
   const auto deadline = steady_clock::now() + kLingerFor;
   char sink[16384];
-  for (std::size_t dropped = 0; dropped < kLingerBytes;) {
+  std::size_t dropped = 0;
+  for (;;) {
+    // Drop what has arrived.
+    for (;;) {
+      const ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        return;  // the client closed (or reset)
+      }
+      if (n < 0) break;
+      dropped += static_cast<std::size_t>(n);
+      if (dropped >= kLingerBytes) return;
+    }
+    // Bytes sent (the FIN counts one) that the client has not acknowledged.
+    int unacknowledged = 0;
+    if (::ioctl(fd, SIOCOUTQ, &unacknowledged) != 0 || unacknowledged == 0) return;
     const auto left = std::chrono::ceil<milliseconds>(deadline - steady_clock::now());
+    if (left.count() <= 0) return;
     pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
-    const ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
-    if (n <= 0) return;  // the client closed (or reset)
-    dropped += static_cast<std::size_t>(n);
+    ::poll(&p, 1, static_cast<int>(std::min(left, kLingerSlice).count()));
   }
 }
 
@@ -261,7 +279,8 @@ void HeadWatch::watch() {
   }
 }
 
-HttpConnection::Wait HttpConnection::wait_for_request(milliseconds limit) {
+HttpConnection::Wait HttpConnection::wait_for_request(milliseconds limit,
+                                                      milliseconds hand_over_after) {
   const auto deadline = steady_clock::now() + limit;
   const int fd = socket().impl()->sockfd();
   for (;;) {
@@ -272,7 +291,7 @@ HttpConnection::Wait HttpConnection::wait_for_request(milliseconds limit) {
     if (rc > 0) return Wait::kReadable;  // bytes, or the end: the read tells
     if (rc < 0 && errno != EINTR) return Wait::kTimedOut;
     if (shared_.stopping.load(std::memory_order_relaxed)) return Wait::kStopping;
-    if (steady_clock::now() - since_ >= shared_.hand_over_after && shared_.others_waiting()) {
+    if (steady_clock::now() - since_ >= hand_over_after && shared_.others_waiting()) {
       return Wait::kHandedOver;
     }
   }
@@ -299,7 +318,8 @@ void HttpConnection::run() {
         // The first request may take io_timeout to come, later ones the
         // keep-alive timeout.
         const Wait wait =
-            wait_for_request(to_ms(first ? params.getTimeout() : params.getKeepAliveTimeout()));
+            first ? wait_for_request(to_ms(params.getTimeout()), shared_.first_request_grace)
+                  : wait_for_request(to_ms(params.getKeepAliveTimeout()), shared_.hand_over_after);
         if (wait == Wait::kHandedOver) handler.handed_over();
         if (wait != Wait::kReadable) return;
       }

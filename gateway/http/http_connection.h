@@ -21,14 +21,16 @@
 //   trickles it (slowloris, R.U.D.Y.) cannot hold a worker for longer;
 // - a connection that has held its worker thread for `hand_over_after`
 //   gives it up while other connections wait for one: after its next answer
-//   (Connection: close) when it is sending, at once when it is idle, so
+//   (Connection: close) when it is sending, at once when it is idle (after
+//   a second, for a new connection still to send its first request), so
 //   that idle keep-alive clients cannot keep new ones out;
 // - a stop closes idle connections within a poll slice, and answers
 //   in-flight requests with Connection: close;
 // - a connection that closes after an answer closes its sending side first
-//   and reads what the client still sends (for at most a second), so that
-//   the close is not a reset that throws away the part of the answer still
-//   on its way (a lingering close, as in Apache and nginx);
+//   and reads what the client still sends until the client has acknowledged
+//   the whole answer (at most a second), so that the close is not a reset
+//   that throws away the part of the answer still on its way (a lingering
+//   close, as in Apache and nginx);
 // - waiting for the next request costs one poll(2), where Poco's
 //   Socket::poll makes four system calls (epoll_create, epoll_ctl,
 //   epoll_wait, close).
@@ -121,8 +123,10 @@ struct ConnectionShared {
   // True while accepted connections wait for a worker thread.
   std::function<bool()> others_waiting;
   // How long a connection keeps its worker before it gives it up to a
-  // waiting connection.
+  // waiting connection; a new one that has not sent its first request yet
+  // gets longer (a client may connect before it has its request ready).
   std::chrono::milliseconds hand_over_after{100};
+  std::chrono::milliseconds first_request_grace{1000};
   // How often an idle connection looks at `stopping` and `others_waiting`.
   std::chrono::milliseconds poll_slice{100};
   std::atomic<bool> stopping{false};
@@ -137,8 +141,10 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
 
  private:
   enum class Wait { kReadable, kTimedOut, kStopping, kHandedOver };
-  // Waits until the socket has bytes, at most `limit`, in poll slices.
-  Wait wait_for_request(std::chrono::milliseconds limit);
+  // Waits until the socket has bytes, at most `limit`, in poll slices; gives
+  // the worker up to waiting connections once the connection has had it
+  // for `hand_over_after`.
+  Wait wait_for_request(std::chrono::milliseconds limit, std::chrono::milliseconds hand_over_after);
 
   ConnectionShared& shared_;
   std::chrono::steady_clock::time_point since_;

@@ -754,6 +754,39 @@ TEST(HttpConnections, ABigLastAnswerReachesAClientThatSendsMore) {
   std::filesystem::remove_all(dir);
 }
 
+// A client may connect a little before it has its first request ready; a
+// new connection is not handed over (closed) for a second while it waits
+// for that request, even when other connections wait for a worker.
+TEST(HttpWorkers, ANewConnectionHasAGraceForItsFirstRequest) {
+  auto dir = make_temp_dir("herald-grace-");
+  HeraldProcess herald(dir, {"-c", http_test_config(dir, "threads: 2").string()});
+  herald.start();
+  const Poco::Net::SocketAddress address("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
+  std::vector<Poco::Net::StreamSocket> early;
+  for (int i = 0; i < 2; ++i) early.emplace_back(address);  // both workers
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  HttpResult third;
+  std::thread waiting([&] { third = herald.request("GET", "/health/live"); });  // queued
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string get = "GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n";
+  for (auto& socket : early) {
+    socket.sendBytes(get.data(), static_cast<int>(get.size()));
+    socket.setReceiveTimeout(Poco::Timespan(10, 0));
+    std::string answer;
+    char buf[4096];
+    try {
+      for (int n; (n = socket.receiveBytes(buf, sizeof buf)) > 0;) answer.append(buf, n);
+    } catch (const Poco::Exception& e) {
+      answer += "<" + e.displayText() + ">";
+    }
+    EXPECT_EQ(status_lines(answer), std::vector<std::string>{"HTTP/1.1 200 OK"}) << answer;
+  }
+  waiting.join();
+  EXPECT_EQ(third.status, 200);
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 // A body over max_body_bytes is a 413 however it comes: announced with
 // Expect: 100-continue (answered at once, with no go-ahead, so the client
 // sends nothing), or chunked with no length given in advance.
