@@ -539,21 +539,32 @@ TEST(HttpListen, ASecondHeraldOnTheSamePortFailsToStart) {
   std::filesystem::remove_all(second_dir);
 }
 
-// Sends raw bytes on a new connection and returns everything until the
-// server closes it (or 30 s pass).
-std::string raw_exchange(int port, const std::string& bytes) {
-  Poco::Net::StreamSocket socket(
-      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
-  socket.setReceiveTimeout(Poco::Timespan(30, 0));
-  socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+// Everything `socket` receives until the server closes it (or nothing comes
+// for `timeout_s`). What went wrong goes to `error` when given, else onto
+// the end of the text as "<...>".
+std::string read_to_end(Poco::Net::StreamSocket& socket, int timeout_s,
+                        std::string* error = nullptr) {
+  socket.setReceiveTimeout(Poco::Timespan(timeout_s, 0));
   std::string out;
   char buf[4096];
   try {
     for (int n; (n = socket.receiveBytes(buf, sizeof buf)) > 0;) out.append(buf, n);
   } catch (const Poco::Exception& e) {
-    out += "<" + e.displayText() + ">";
+    if (error)
+      *error = e.displayText();
+    else
+      out += "<" + e.displayText() + ">";
   }
   return out;
+}
+
+// Sends raw bytes on a new connection and returns everything until the
+// server closes it (or 30 s pass).
+std::string raw_exchange(int port, const std::string& bytes) {
+  Poco::Net::StreamSocket socket(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  return read_to_end(socket, 30);
 }
 
 // A client that stops in the middle of a request loses its connection after
@@ -685,9 +696,7 @@ TEST(HttpIoTimeout, ATrickledRequestIsCutOffAfterTheTimeout) {
           socket.sendBytes(&trickled[at], 1);
           if (socket.poll(Poco::Timespan(0, 200000), Poco::Net::Socket::SELECT_READ)) break;
         }
-        char buf[4096];
-        socket.setReceiveTimeout(Poco::Timespan(10, 0));
-        for (int n; (n = socket.receiveBytes(buf, sizeof buf)) > 0;) answers[i].append(buf, n);
+        answers[i] = read_to_end(socket, 10);
       } catch (const Poco::Exception& e) {
         answers[i] += "<" + e.displayText() + ">";
       }
@@ -733,15 +742,8 @@ TEST(HttpConnections, ABigLastAnswerReachesAClientThatSendsMore) {
   const std::string more = "GET /health/live HTTP/1.1\r\n\r\n";
   socket.sendBytes(more.data(), static_cast<int>(more.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  std::string raw;
   std::string error;
-  socket.setReceiveTimeout(Poco::Timespan(10, 0));
-  char buf[4096];
-  try {
-    for (int n; (n = socket.receiveBytes(buf, sizeof buf)) > 0;) raw.append(buf, n);
-  } catch (const Poco::Exception& e) {
-    error = e.displayText();
-  }
+  const std::string raw = read_to_end(socket, 10, &error);
   const auto head_end = raw.find("\r\n\r\n");
   ASSERT_NE(head_end, std::string::npos) << raw.substr(0, 300) << error;
   const auto length_at = raw.find("Content-Length: ");
@@ -771,14 +773,7 @@ TEST(HttpWorkers, ANewConnectionHasAGraceForItsFirstRequest) {
   const std::string get = "GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n";
   for (auto& socket : early) {
     socket.sendBytes(get.data(), static_cast<int>(get.size()));
-    socket.setReceiveTimeout(Poco::Timespan(10, 0));
-    std::string answer;
-    char buf[4096];
-    try {
-      for (int n; (n = socket.receiveBytes(buf, sizeof buf)) > 0;) answer.append(buf, n);
-    } catch (const Poco::Exception& e) {
-      answer += "<" + e.displayText() + ">";
-    }
+    const std::string answer = read_to_end(socket, 10);
     EXPECT_EQ(status_lines(answer), std::vector<std::string>{"HTTP/1.1 200 OK"}) << answer;
   }
   waiting.join();
