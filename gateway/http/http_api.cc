@@ -64,9 +64,10 @@ Reply outcome_reply(CommandOutcome o) { return json_reply(http_status(o.kind), s
 // connection's worker thread).
 class ApiHandler final : public ConnectionHandler {
  public:
-  ApiHandler(Runtime& runtime, Metrics& metrics)
+  ApiHandler(Runtime& runtime, Metrics& metrics, std::function<ConnectionCounts()> connections)
       : runtime_(runtime),
         metrics_(metrics),
+        connections_(std::move(connections)),
         max_waiting_(std::max(1, runtime.config().http.threads / 2)) {}
 
   void answer(HTTPServerRequest& request, const std::string& body,
@@ -152,7 +153,8 @@ class ApiHandler final : public ConnectionHandler {
       if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
       auto head = runtime_.store().head();
       Reply r;
-      r.text = metrics_.render(head.is_ok() ? static_cast<std::int64_t>(*head) : -1);
+      r.text =
+          metrics_.render(head.is_ok() ? static_cast<std::int64_t>(*head) : -1, connections_());
       r.content_type = "text/plain; version=0.0.4";
       return r;
     }
@@ -434,6 +436,7 @@ class ApiHandler final : public ConnectionHandler {
 
   Runtime& runtime_;
   Metrics& metrics_;
+  std::function<ConnectionCounts()> connections_;
   // Read-your-writes queries waiting now, and how many may.
   std::atomic<int> waiting_{0};
   const int max_waiting_;
@@ -472,7 +475,11 @@ void HttpApi::start() {
   params->setMaxKeepAliveRequests(0);  // unlimited
   params->setServerName("herald");
   pool_ = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 4, 60);
-  handler_ = std::make_unique<ApiHandler>(runtime_, metrics_);
+  // Requests arrive only after start(), so server_ is set by then.
+  handler_ = std::make_unique<ApiHandler>(runtime_, metrics_, [this] {
+    return ConnectionCounts{server_->currentConnections(), server_->queuedConnections(),
+                            static_cast<std::uint64_t>(server_->refusedConnections())};
+  });
   heads_ = std::make_unique<HeadWatch>(std::chrono::seconds(cfg.io_timeout_seconds));
   shared_ = std::make_unique<ConnectionShared>();
   shared_->params = params;

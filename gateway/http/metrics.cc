@@ -2,7 +2,7 @@
 
 namespace herald::gateway {
 
-std::string Metrics::render(std::int64_t head) const {
+std::string Metrics::render(std::int64_t head, const ConnectionCounts& connections) const {
   std::string out;
   out += "# HELP herald_http_requests_total HTTP requests answered, by status class.\n";
   out += "# TYPE herald_http_requests_total counter\n";
@@ -19,6 +19,21 @@ std::string Metrics::render(std::int64_t head) const {
       "an answer, or while idle) because other connections were waiting for a worker thread.\n";
   out += "# TYPE herald_http_connections_handed_over_total counter\n";
   out += "herald_http_connections_handed_over_total " + std::to_string(handed_over_.load()) + "\n";
+  out +=
+      "# HELP herald_http_connections_active HTTP connections being served, one worker thread "
+      "each.\n";
+  out += "# TYPE herald_http_connections_active gauge\n";
+  out += "herald_http_connections_active " + std::to_string(connections.active) + "\n";
+  out +=
+      "# HELP herald_http_connections_queued HTTP connections accepted and waiting for a worker "
+      "thread.\n";
+  out += "# TYPE herald_http_connections_queued gauge\n";
+  out += "herald_http_connections_queued " + std::to_string(connections.queued) + "\n";
+  out +=
+      "# HELP herald_http_connections_refused_total HTTP connections closed unanswered because "
+      "gateway.http.max_queued connections were already waiting for a worker thread.\n";
+  out += "# TYPE herald_http_connections_refused_total counter\n";
+  out += "herald_http_connections_refused_total " + std::to_string(connections.refused) + "\n";
   out += "# HELP herald_events_appended_total Events appended by this process.\n";
   out += "# TYPE herald_events_appended_total counter\n";
   out += "herald_events_appended_total " + std::to_string(events_appended_.load()) + "\n";

@@ -9,6 +9,13 @@
 
 namespace herald::gateway {
 
+// The HTTP server's connections at one moment, from Poco's TCPServer.
+struct ConnectionCounts {
+  int active = 0;             // connections being served (one worker each)
+  int queued = 0;             // accepted, waiting for a worker
+  std::uint64_t refused = 0;  // closed unanswered: max_queued were waiting
+};
+
 class Metrics {
  public:
   // Status classes 1xx..5xx, indexed by status / 100.
@@ -21,7 +28,7 @@ class Metrics {
   void count_handed_over() { handed_over_.fetch_add(1, std::memory_order_relaxed); }
 
   // `head` is the store's last position (or -1 when unknown).
-  std::string render(std::int64_t head) const;
+  std::string render(std::int64_t head, const ConnectionCounts& connections) const;
 
  private:
   std::array<std::atomic<std::uint64_t>, 6> requests_{};

@@ -409,6 +409,13 @@ TEST_F(HttpE2E, HealthAndMetrics) {
   EXPECT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("herald_commands_total{outcome=\"ok\"} 1"), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("herald_store_head_position 1"), std::string::npos);
+  // At least this request's own connection is being served (the ones
+  // before it may still be closing).
+  const auto active = metrics.body.find("\nherald_http_connections_active ");
+  ASSERT_NE(active, std::string::npos) << metrics.body;
+  EXPECT_GE(std::stoi(metrics.body.substr(active + 32)), 1) << metrics.body;
+  EXPECT_NE(metrics.body.find("\nherald_http_connections_queued 0\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("\nherald_http_connections_refused_total 0\n"), std::string::npos);
   auto plugins = get("/v1/admin/plugins").json();
   std::set<std::string> names;
   for (const auto& p : plugins["plugins"]) names.insert(p["name"]);
@@ -476,6 +483,25 @@ TEST(HttpWorkers, AWaitingConnectionIsServedWhileOthersKeepBusy) {
   EXPECT_EQ(live, 200) << error;
 
   EXPECT_GT(metric(herald, "herald_http_connections_handed_over_total"), 0);
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
+// Connections beyond max_queued are closed unanswered by Poco's server; an
+// operator sees them counted.
+TEST(HttpWorkers, ConnectionsBeyondTheQueueAreCounted) {
+  auto dir = make_temp_dir("herald-refused-");
+  HeraldProcess herald(dir,
+                       {"-c", http_test_config(dir, "threads: 2\n    max_queued: 1").string()});
+  herald.start();
+  const Poco::Net::SocketAddress address("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
+  // Two hold the workers (a new connection keeps its worker for a second
+  // while it sends nothing), one waits, the rest find the queue full.
+  std::vector<Poco::Net::StreamSocket> silent;
+  for (int i = 0; i < 6; ++i) silent.emplace_back(address);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_GE(metric(herald, "herald_http_connections_refused_total"), 1);
+  EXPECT_GE(metric(herald, "herald_http_connections_active"), 1);
   EXPECT_EQ(herald.stop(), 0) << herald.log();
   std::filesystem::remove_all(dir);
 }
