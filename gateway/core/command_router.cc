@@ -5,6 +5,7 @@
 #include "config/schema_check.h"
 #include "core/ids.h"
 #include "core/problem.h"
+#include "herald/utf8.h"
 
 namespace herald::gateway {
 namespace {
@@ -51,33 +52,10 @@ bool valid_identifier(const std::string& s) {
       ++i;
       continue;
     }
-    // A multi-byte sequence: its length from the lead byte (0xC0, 0xC1 and
-    // 0xF5.. only start overlong or out-of-range sequences).
-    std::size_t more = 0;
-    std::uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      more = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      more = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      more = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= more) return false;
-    for (std::size_t k = 1; k <= more; ++k) {
-      const auto next = static_cast<unsigned char>(s[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (next & 0x3F);
-    }
-    const bool overlong = (more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000);
-    const bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
+    const auto [cp, length] = decode_utf8(s, i);
     const bool c1_control = cp >= 0x80 && cp <= 0x9F;
-    if (overlong || surrogate || c1_control || cp > 0x10FFFF) return false;
-    i += more + 1;
+    if (length == 0 || c1_control) return false;
+    i += length;
   }
   return true;
 }

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "herald/utf8.h"
+
 namespace herald::plugins::document {
 
 namespace {
@@ -190,25 +192,6 @@ void append_utf8(std::string& out, char32_t c) {
     out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (c & 0x3F));
   }
-}
-
-// The code point of the well-formed UTF-8 sequence at text[i] and its
-// length; length 0 when the bytes there are not one.
-std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const unsigned char lead = b(0);
-  std::size_t n = lead < 0x80           ? 1
-                  : (lead >> 5) == 0x6  ? 2
-                  : (lead >> 4) == 0xE  ? 3
-                  : (lead >> 3) == 0x1E ? 4
-                                        : 0;
-  if (n == 0 || i + n > text.size()) return {0, 0};
-  char32_t c = n == 1 ? lead : lead & (0x7F >> n);
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return {0, 0};
-    c = (c << 6) | (b(k) & 0x3F);
-  }
-  return {c, n};
 }
 
 }  // namespace
