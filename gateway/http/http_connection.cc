@@ -93,37 +93,48 @@ struct FramingProblem {
   std::string detail;
 };
 
+bool is_field(const std::string& name, const std::string& field) {
+  return Poco::icompare(name, field) == 0;
+}
+
 std::optional<FramingProblem> check_framing(const Poco::Net::HTTPRequest& request) {
-  std::vector<std::string> lengths;
-  std::vector<std::string> codings;
+  using Poco::Net::HTTPMessage;
+  std::size_t lengths = 0;
+  std::size_t codings = 0;
   for (const auto& [name, value] : request) {
-    if (Poco::icompare(name, Poco::Net::HTTPMessage::CONTENT_LENGTH) == 0) lengths.push_back(value);
-    if (Poco::icompare(name, Poco::Net::HTTPMessage::TRANSFER_ENCODING) == 0)
-      codings.push_back(value);
+    if (is_field(name, HTTPMessage::CONTENT_LENGTH)) ++lengths;
+    if (is_field(name, HTTPMessage::TRANSFER_ENCODING)) ++codings;
   }
   const auto bad = [](std::string detail) {
     return FramingProblem{400, "malformed-request", "Malformed request", std::move(detail)};
   };
-  if (!codings.empty() && !lengths.empty()) {
+  if (codings > 0 && lengths > 0) {
     return bad("a request must not have both Content-Length and Transfer-Encoding");
   }
-  if (!codings.empty() &&
-      (codings.size() > 1 ||
-       Poco::icompare(codings[0], Poco::Net::HTTPMessage::CHUNKED_TRANSFER_ENCODING) != 0)) {
+  if (codings > 1 || (codings == 1 && !is_field(request.get(HTTPMessage::TRANSFER_ENCODING),
+                                                HTTPMessage::CHUNKED_TRANSFER_ENCODING))) {
+    std::vector<std::string> all;  // for the answer only
+    for (const auto& [name, value] : request) {
+      if (is_field(name, HTTPMessage::TRANSFER_ENCODING)) all.push_back(value);
+    }
     return FramingProblem{501, "not-implemented", "Not implemented",
                           "Transfer-Encoding '" +
-                              Poco::cat(std::string(", "), codings.begin(), codings.end()) +
+                              Poco::cat(std::string(", "), all.begin(), all.end()) +
                               "' is not supported: send the body with Content-Length or "
                               "Transfer-Encoding: chunked"};
   }
-  for (const std::string& length : lengths) {
-    if (!length.empty() && length[0] == '-') return bad("Content-Length must not be negative");
-    if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos) {
-      return bad("Content-Length must be a decimal number, not '" + length + "'");
+  if (lengths == 0) return std::nullopt;
+  const std::string* first = nullptr;
+  for (const auto& [name, value] : request) {
+    if (!is_field(name, HTTPMessage::CONTENT_LENGTH)) continue;
+    if (!value.empty() && value[0] == '-') return bad("Content-Length must not be negative");
+    if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
+      return bad("Content-Length must be a decimal number, not '" + value + "'");
     }
-    if (length != lengths[0]) {
-      return bad("the request has Content-Length " + lengths[0] + " and " + length);
+    if (first && value != *first) {
+      return bad("the request has Content-Length " + *first + " and " + value);
     }
+    if (!first) first = &value;
   }
   return std::nullopt;
 }
@@ -224,13 +235,18 @@ void refuse(Session& session, ConnectionHandler& handler, int status, const char
   linger(session.socket().impl()->sockfd());
 }
 
-}  // namespace
+void refuse_head_timeout(Session& session, ConnectionHandler& handler) {
+  refuse(session, handler, 408, "request-timeout", "Request incomplete",
+         "the request line and headers did not arrive within gateway.http.io_timeout_seconds");
+}
 
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              steady_clock::now().time_since_epoch())
       .count();
 }
+
+}  // namespace
 
 HeadWatch::HeadWatch(milliseconds limit) : limit_(limit), thread_([this] { watch(); }) {}
 
@@ -340,9 +356,7 @@ void HttpConnection::run() {
         const bool cut_off = HeadWatch::done_reading(slot) ||
                              dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr;
         if (cut_off || (io && dynamic_cast<const Poco::TimeoutException*>(io))) {
-          refuse(session, handler, 408, "request-timeout", "Request incomplete",
-                 "the request line and headers did not arrive within "
-                 "gateway.http.io_timeout_seconds");
+          refuse_head_timeout(session, handler);
         } else if (!io && !dynamic_cast<const Poco::Net::NoMessageException*>(&e)) {
           // Unparseable: a bad request line, a malformed or oversized header.
           refuse(session, handler, 400, "malformed-request", "Malformed request", e.message());
@@ -415,9 +429,7 @@ void HttpConnection::run() {
           return;
         }
       } else if (HeadWatch::done_reading(slot)) {
-        refuse(session, handler, 408, "request-timeout", "Request incomplete",
-               "the request line and headers did not arrive within "
-               "gateway.http.io_timeout_seconds");
+        refuse_head_timeout(session, handler);
         return;
       }
 
