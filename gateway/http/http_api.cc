@@ -32,10 +32,6 @@ constexpr const char* kProblem = "application/problem+json";
 // at most (wait_ms=).
 constexpr std::uint64_t kReadYourWritesWaitMs = 2000;
 constexpr std::uint64_t kReadYourWritesMaxWaitMs = 30000;
-// How long a connection keeps its worker thread before it hands it over to
-// a waiting connection: the longest a waiting client waits on a busy
-// gateway, and few enough reconnects that they cost nothing.
-constexpr auto kHandOverAfter = std::chrono::milliseconds(100);
 
 struct Reply {
   int status = 200;
@@ -486,7 +482,6 @@ void HttpApi::start() {
   shared_->max_body_bytes = cfg.max_body_bytes;
   shared_->heads = heads_.get();
   shared_->handler = handler_.get();
-  shared_->hand_over_after = kHandOverAfter;
   // Connections arrive only after start(), so server_ is set by then.
   shared_->others_waiting = [this] { return server_->queuedConnections() > 0; };
   server_ = std::make_unique<Poco::Net::TCPServer>(new HttpConnectionFactory(*shared_), *pool_,

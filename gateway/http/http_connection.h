@@ -123,8 +123,10 @@ struct ConnectionShared {
   // True while accepted connections wait for a worker thread.
   std::function<bool()> others_waiting;
   // How long a connection keeps its worker before it gives it up to a
-  // waiting connection; a new one that has not sent its first request yet
-  // gets longer (a client may connect before it has its request ready).
+  // waiting connection (the longest a waiting client waits on a busy
+  // gateway, and few enough reconnects that they cost nothing); a new one
+  // that has not sent its first request yet gets longer (a client may
+  // connect before it has its request ready).
   std::chrono::milliseconds hand_over_after{100};
   std::chrono::milliseconds first_request_grace{1000};
   // How often an idle connection looks at `stopping` and `others_waiting`.
