@@ -275,4 +275,33 @@ std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std
   return v;
 }
 
+std::optional<BadInput> check_params(const QueryParams& q, const ParamRules& rules,
+                                     const std::string& resource) {
+  auto listed = [](const std::vector<std::string>& words, const std::string& key) {
+    return std::find(words.begin(), words.end(), key) != words.end();
+  };
+  for (const auto& [key, values] : q) {
+    if (listed(rules.repeatable, key)) continue;
+    if (!listed(rules.single, key) && !rules.other_fields) {
+      std::vector<std::string> accepted = rules.single;
+      accepted.insert(accepted.end(), rules.repeatable.begin(), rules.repeatable.end());
+      std::string detail = "unknown query parameter '" + key + "' for " + resource;
+      if (listed(rules.body_fields, key)) {
+        return bad(detail + " ('" + key + "' goes in the JSON body)", {{"parameter", key}});
+      }
+      if (auto hint = did_you_mean(key, accepted); !hint.empty()) detail += " (" + hint + ")";
+      detail += accepted.empty() ? "; it takes no query parameters"
+                                 : "; it takes " + join_words(accepted);
+      Json extra = {{"parameter", key}, {"accepted", accepted}};
+      return bad(detail, extra);
+    }
+    if (values.size() > 1) {
+      return bad("query parameter '" + key + "' is given " + std::to_string(values.size()) +
+                     " times for " + resource + "; give it once",
+                 {{"parameter", key}});
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace herald::gateway

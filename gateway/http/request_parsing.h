@@ -57,4 +57,22 @@ std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std
                                                  std::uint64_t fallback,
                                                  std::uint64_t max = UINT64_MAX);
 
+// What a resource accepts in its query string. Unknown parameters and
+// repeats of single-valued ones are refused rather than ignored: a misspelt
+// filter (`?types=UserCreated`) would otherwise answer every event, and an
+// `?expected_version=3` on a command would skip the concurrency check it was
+// meant to make.
+struct ParamRules {
+  std::vector<std::string> single;       // at most once each
+  std::vector<std::string> repeatable;   // any number of times
+  bool other_fields = false;             // any other key, once (a projection's field filters)
+  std::vector<std::string> body_fields;  // refused with "goes in the JSON body"
+};
+
+// nullopt when `q` keeps to `rules`; else a 400 naming the parameter, the
+// closest accepted spelling and every accepted one. `resource` names the
+// resource in the message ("GET /v1/events").
+std::optional<BadInput> check_params(const QueryParams& q, const ParamRules& rules,
+                                     const std::string& resource);
+
 }  // namespace herald::gateway

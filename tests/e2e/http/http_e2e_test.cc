@@ -375,6 +375,39 @@ TEST_F(HttpE2E, GlobalLogPagingAndTypeFilter) {
   EXPECT_EQ(stream["events"][0]["version"], 1);
 }
 
+// A misspelt filter must not answer as if there were none, nor a repeated
+// position pick one of two meanings, nor a query-string expected_version skip
+// the concurrency check.
+TEST_F(HttpE2E, QueryParametersTheResourceDoesNotTakeAre400) {
+  ASSERT_EQ(post("/v1/commands/User/q1", create_user("Q", "q@example.com")).status, 200);
+  auto typo = get("/v1/events?after=0&types=UserUpdated");
+  expect_problem(typo, 400);
+  EXPECT_EQ(typo.json()["parameter"], "types") << typo.body;
+  EXPECT_NE(typo.body.find("did you mean 'type'"), std::string::npos) << typo.body;
+  auto twice = get("/v1/events?after=0&after=9");
+  expect_problem(twice, 400);
+  EXPECT_NE(twice.body.find("'after' is given 2 times"), std::string::npos) << twice.body;
+  expect_problem(get("/v1/streams/User/q1?form=1"), 400);
+  expect_problem(get("/v1/aggregates/User/q1?version=0"), 400);
+  expect_problem(get("/v1/projections/users/q1?min_postion=1"), 400);
+  expect_problem(get("/v1/projections/users?active=true&active=false"), 400);
+  expect_problem(get("/v1/admin/subscriptions?verbose=1"), 400);
+  auto in_query = post("/v1/commands/User/q1?expected_version=7",
+                       R"({"type":"UpdateUser","data":{"name":"R"}})");
+  expect_problem(in_query, 400);
+  EXPECT_NE(in_query.body.find("goes in the JSON body"), std::string::npos) << in_query.body;
+  EXPECT_EQ(get("/v1/streams/User/q1").json()["version"], 0);  // nothing was appended
+  // What each resource takes still works; repeatable filters repeat.
+  EXPECT_EQ(
+      get("/v1/events?after=0&type=UserCreated&type=UserUpdated&stream_type=User&limit=5").status,
+      200);
+  EXPECT_EQ(get("/v1/streams/User/q1?from=0&limit=1").status, 200);
+  EXPECT_EQ(get("/v1/projections/users?name=Q&limit=1&offset=0&order=desc&sort=email&q=q").status,
+            200);
+  EXPECT_EQ(get("/v1/projections/users/q1?min_position=1&wait_ms=100").status, 200);
+  EXPECT_EQ(get("/health/live?probe=1").status, 200);  // probes may add cache busters
+}
+
 TEST_F(HttpE2E, PositionsPastTheHeadReadNothingUpToTheLargest) {
   ASSERT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
   for (const char* after : {"2", "9223372036854775808", "18446744073709551615"}) {

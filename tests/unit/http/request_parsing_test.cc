@@ -156,5 +156,51 @@ TEST(ParseTarget, MalformedPercentEncodingIsBadInput) {
   }
 }
 
+QueryParams query_of(const std::string& target) {
+  return std::get<RequestTarget>(parse_target(target)).query;
+}
+
+TEST(CheckParams, RefusesUnknownKeysWithTheNearestSpelling) {
+  ParamRules rules;
+  rules.single = {"after", "limit"};
+  rules.repeatable = {"type"};
+  EXPECT_FALSE(check_params(query_of("/v1/events?after=1&type=a&type=b"), rules, "GET /v1/events"));
+  auto bad = check_params(query_of("/v1/events?typ=a"), rules, "GET /v1/events");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  const std::string detail = bad->problem["detail"];
+  EXPECT_NE(detail.find("unknown query parameter 'typ' for GET /v1/events"), std::string::npos)
+      << detail;
+  EXPECT_NE(detail.find("did you mean 'type'?"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("it takes after, limit, type"), std::string::npos) << detail;
+  EXPECT_EQ(bad->problem["accepted"], (Json{"after", "limit", "type"}));
+  auto none = check_params(query_of("/x?a=1"), ParamRules{}, "GET /x");
+  ASSERT_TRUE(none);
+  EXPECT_NE(none->problem["detail"].get<std::string>().find("takes no query parameters"),
+            std::string::npos);
+}
+
+TEST(CheckParams, RefusesRepeatsOfSingleValuedKeysAndFields) {
+  ParamRules rules;
+  rules.single = {"limit"};
+  auto twice = check_params(query_of("/l?limit=1&limit=2"), rules, "GET /l");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->problem["parameter"], "limit");
+  rules.other_fields = true;  // any field once, as a filter
+  EXPECT_FALSE(check_params(query_of("/l?active=true&name=x"), rules, "GET /l"));
+  EXPECT_TRUE(check_params(query_of("/l?active=true&active=false"), rules, "GET /l"));
+}
+
+TEST(CheckParams, SaysWhenAKeyBelongsInTheBody) {
+  ParamRules rules;
+  rules.body_fields = {"expected_version"};
+  auto bad = check_params(query_of("/c?expected_version=3"), rules, "POST /c");
+  ASSERT_TRUE(bad);
+  EXPECT_NE(
+      bad->problem["detail"].get<std::string>().find("'expected_version' goes in the JSON body"),
+      std::string::npos)
+      << bad->problem.dump();
+}
+
 }  // namespace
 }  // namespace herald::gateway
