@@ -142,6 +142,9 @@ int serve(const Args& args) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  // A closed terminal: stop as gracefully as for SIGTERM rather than die
+  // with requests half answered (reloading on SIGHUP is on the roadmap).
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   sigset_t opened;
   sigemptyset(&opened);

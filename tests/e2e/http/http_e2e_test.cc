@@ -7,6 +7,8 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include <atomic>
+#include <csignal>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -127,6 +129,21 @@ TEST_F(HttpE2E, EverythingSurvivesARestart) {
   auto r = post("/v1/commands/User/u3", create_user("Charlie Brown", "charlie@example.com"));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.json()["events"][0]["position"], 5);
+}
+
+// Ctrl-C, SIGTERM and a closed terminal (SIGHUP) all stop herald the same
+// way: in-flight requests finish, the log is synced, exit 0.
+TEST_F(HttpE2E, InterruptAndHangupStopCleanlyToo) {
+  for (int sig : {SIGINT, SIGHUP}) {
+    std::string id = "s" + std::to_string(sig);
+    ASSERT_EQ(post("/v1/commands/User/" + id, create_user("S", id + "@example.com")).status, 200);
+    EXPECT_EQ(herald_->stop(sig), 0) << herald_->log();
+    const std::string log = herald_->log();
+    EXPECT_NE(log.find(std::string(strsignal(sig)) + " received"), std::string::npos) << log;
+    EXPECT_NE(log.find("stopped cleanly"), std::string::npos) << log;
+    herald_->start();
+    EXPECT_EQ(get("/v1/streams/User/" + id).status, 200);
+  }
 }
 
 // SIGKILL leaves the log file as the kernel has it: every answered command
