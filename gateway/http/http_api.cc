@@ -6,6 +6,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/TCPServer.h>
+#include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
@@ -253,11 +254,13 @@ class ApiHandler final : public ConnectionHandler {
     CommandRequest& cmd = std::get<CommandRequest>(parsed);
     cmd.aggregate_type = type;
     cmd.aggregate_id = id;
-    cmd.idempotency_key = request.get("Idempotency-Key", "");
-    if (cmd.idempotency_key.size() > 256) {
-      return problem_reply(400, "malformed-request", "Malformed request",
-                           "Idempotency-Key must be at most 256 characters");
+    std::vector<std::string> keys;
+    for (const auto& [name, value] : request) {
+      if (Poco::icompare(name, "Idempotency-Key") == 0) keys.push_back(value);
     }
+    auto key = idempotency_key_of(keys);
+    if (auto* b = std::get_if<BadInput>(&key)) return bad_reply(std::move(*b));
+    cmd.idempotency_key = std::move(std::get<std::string>(key));
     CommandOutcome out = runtime_.router().dispatch(cmd);
     metrics_.count_command(out.ok());
     if (out.ok()) {

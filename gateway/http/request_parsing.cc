@@ -275,6 +275,56 @@ std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std
   return v;
 }
 
+std::variant<std::string, BadInput> idempotency_key_of(const std::vector<std::string>& values) {
+  if (values.empty()) return std::string();
+  if (values.size() > 1) {
+    return bad("the Idempotency-Key header is given " + std::to_string(values.size()) +
+               " times; give it once");
+  }
+  std::string_view raw = values.front();
+  while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t')) raw.remove_prefix(1);
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t')) raw.remove_suffix(1);
+  auto printable = [](char c) { return c >= 0x20 && c <= 0x7e; };
+  std::string key;
+  if (!raw.empty() && raw.front() == '"') {
+    // An sf-string: "..." with \" and \\ the only escapes.
+    std::size_t i = 1;
+    bool closed = false;
+    for (; i < raw.size(); ++i) {
+      char c = raw[i];
+      if (c == '"') {
+        closed = true;
+        break;
+      }
+      if (c == '\\') {
+        if (++i == raw.size() || (raw[i] != '"' && raw[i] != '\\')) break;
+        c = raw[i];
+      } else if (!printable(c)) {
+        break;
+      }
+      key += c;
+    }
+    if (!closed || i + 1 != raw.size()) {
+      return bad(
+          "the Idempotency-Key header is not a well-formed quoted string (RFC 8941): "
+          "printable ASCII between double quotes, with \\\" and \\\\ the only escapes");
+    }
+  } else {
+    if (!std::all_of(raw.begin(), raw.end(), printable)) {
+      return bad("the Idempotency-Key header must be printable ASCII");
+    }
+    key.assign(raw);
+  }
+  if (key.empty()) {
+    return bad("the Idempotency-Key header is empty; leave it out, or give a key");
+  }
+  if (key.size() > kMaxIdempotencyKey) {
+    return bad("Idempotency-Key must be at most " + std::to_string(kMaxIdempotencyKey) +
+               " characters");
+  }
+  return key;
+}
+
 std::optional<BadInput> check_params(const QueryParams& q, const ParamRules& rules,
                                      const std::string& resource) {
   auto listed = [](const std::vector<std::string>& words, const std::string& key) {

@@ -57,6 +57,18 @@ std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std
                                                  std::uint64_t fallback,
                                                  std::uint64_t max = UINT64_MAX);
 
+// The Idempotency-Key of a command from every value of that header field in
+// the request: "" when there is none. A key is 1 to 256 printable ASCII
+// characters, given bare (`abc`, as Stripe's clients send it) or as a
+// Structured Field string (`"abc"`, RFC 8941, as the IETF draft
+// httpapi-idempotency-key-header has it): both are the key abc. Refused
+// with a 400, rather than read some way: the field given twice (which
+// value would count depends on who reads it), an empty key (a client that
+// meant to send one would lose its protection), other bytes, or a
+// malformed string.
+std::variant<std::string, BadInput> idempotency_key_of(const std::vector<std::string>& values);
+inline constexpr std::size_t kMaxIdempotencyKey = 256;
+
 // What a resource accepts in its query string. Unknown parameters and
 // repeats of single-valued ones are refused rather than ignored: a misspelt
 // filter (`?types=UserCreated`) would otherwise answer every event, and an

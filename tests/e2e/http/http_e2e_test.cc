@@ -707,6 +707,36 @@ TEST(HttpConnections, AnUnreadBodyIsSkippedNotServedAsARequest) {
 // A POST with neither Content-Length nor chunked framing has no body (RFC
 // 9112 6.3); what follows is the next request, not a body that lasts until
 // the connection ends.
+// Two Idempotency-Key fields would make the key depend on which one a
+// reader takes; an empty one would silently drop the protection.
+TEST(HttpConnections, AnIdempotencyKeyGivenTwiceOrEmptyIsRefused) {
+  auto dir = make_temp_dir("herald-key-");
+  HeraldProcess herald(dir);
+  herald.start();
+  const std::string body = R"({"type":"CreateUser","data":{"name":"K","email":"k@example.com"}})";
+  auto post_with = [&](const std::string& key_fields) {
+    return raw_exchange(herald.port(), "POST /v1/commands/User/k1 HTTP/1.1\r\nHost: x\r\n" +
+                                           key_fields +
+                                           "Content-Length: " + std::to_string(body.size()) +
+                                           "\r\nConnection: close\r\n\r\n" + body);
+  };
+  std::string twice = post_with("Idempotency-Key: a\r\nidempotency-key: b\r\n");
+  EXPECT_EQ(twice.rfind("HTTP/1.1 400 ", 0), 0u) << twice;
+  EXPECT_NE(twice.find("given 2 times"), std::string::npos) << twice;
+  std::string empty = post_with("Idempotency-Key:\r\n");
+  EXPECT_EQ(empty.rfind("HTTP/1.1 400 ", 0), 0u) << empty;
+  EXPECT_EQ(herald.request("GET", "/v1/streams/User/k1").status, 404);  // neither appended
+  // The quoted form (RFC 8941, as the IETF draft writes it) is the same key
+  // as the bare one: the retry gets the first answer.
+  std::string quoted = post_with("Idempotency-Key: \"k-1\"\r\n");
+  EXPECT_EQ(quoted.rfind("HTTP/1.1 200 ", 0), 0u) << quoted;
+  std::string bare = post_with("Idempotency-Key: k-1\r\n");
+  EXPECT_EQ(bare.rfind("HTTP/1.1 200 ", 0), 0u) << bare;
+  EXPECT_EQ(herald.request("GET", "/v1/events?after=0").json()["head"], 1);
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HttpConnections, APostWithoutFramingHasNoBody) {
   auto dir = make_temp_dir("herald-unframed-");
   HeraldProcess herald(dir);

@@ -202,5 +202,40 @@ TEST(CheckParams, SaysWhenAKeyBelongsInTheBody) {
       << bad->problem.dump();
 }
 
+std::string key_or_detail(const std::vector<std::string>& values) {
+  auto k = idempotency_key_of(values);
+  if (auto* b = std::get_if<BadInput>(&k)) return "400: " + b->problem["detail"].get<std::string>();
+  return std::get<std::string>(k);
+}
+
+TEST(IdempotencyKeyOf, BareAndQuotedFormsAreTheSameKey) {
+  EXPECT_EQ(key_or_detail({}), "");
+  EXPECT_EQ(key_or_detail({"create-u1-once"}), "create-u1-once");
+  EXPECT_EQ(key_or_detail({"\"create-u1-once\""}), "create-u1-once");
+  EXPECT_EQ(key_or_detail({"  spaced key\t"}), "spaced key");
+  EXPECT_EQ(key_or_detail({R"("a\"b\\c")"}), R"(a"b\c)");
+  EXPECT_EQ(key_or_detail({std::string(kMaxIdempotencyKey, 'k')}),
+            std::string(kMaxIdempotencyKey, 'k'));
+}
+
+TEST(IdempotencyKeyOf, RefusesWhatItCannotReadOneWay) {
+  auto refused = [](const std::vector<std::string>& values, const std::string& why) {
+    std::string got = key_or_detail(values);
+    EXPECT_EQ(got.rfind("400: ", 0), 0u) << got;
+    EXPECT_NE(got.find(why), std::string::npos) << got;
+  };
+  refused({"a", "b"}, "given 2 times");
+  refused({"a", "a"}, "given 2 times");
+  refused({""}, "is empty");
+  refused({"   "}, "is empty");
+  refused({"\"\""}, "is empty");
+  refused({"caf\xc3\xa9"}, "printable ASCII");
+  refused({std::string("a\0b", 3)}, "printable ASCII");
+  refused({"\"open"}, "quoted string");
+  refused({"\"a\" trailing"}, "quoted string");
+  refused({R"("bad \n escape")"}, "quoted string");
+  refused({std::string(kMaxIdempotencyKey + 1, 'k')}, "at most 256");
+}
+
 }  // namespace
 }  // namespace herald::gateway
