@@ -167,7 +167,7 @@ std::variant<CommandRequest, BadInput> parse_command(Json&& body) {
     } else if (k == "metadata") {
       std::string error;
       r.metadata = metadata_from_json(v, &error);
-      if (!error.empty()) errors.push_back("\"" + error + "\"");
+      if (!error.empty()) errors.push_back(error);
     } else {
       std::string msg = "unknown key \"" + k + "\"";
       if (auto hint = did_you_mean(k, kKeys); !hint.empty()) msg += " (" + hint + ")";

@@ -79,6 +79,20 @@ TEST(ParseCommand, ListsEveryProblem) {
   EXPECT_NE(p["errors"].dump().find("\"type\\\" is required"), std::string::npos);
 }
 
+TEST(ParseCommand, MetadataProblemsReadAsTheOthersDo) {
+  auto parsed = parse_command(Json::parse(R"({"type":"T","metadata":{"correlation_id":5}})"));
+  ASSERT_TRUE(std::holds_alternative<BadInput>(parsed));
+  EXPECT_EQ(std::get<BadInput>(parsed).problem["detail"],
+            "metadata.correlation_id must be a string");
+  parsed = parse_command(Json::parse(R"({"type":"T","metadata":"x"})"));
+  ASSERT_TRUE(std::holds_alternative<BadInput>(parsed));
+  EXPECT_EQ(std::get<BadInput>(parsed).problem["detail"], "metadata must be an object");
+  parsed = parse_command(Json::parse(R"({"type":"T","metadata":{"user_id":"ann","tenant":"t1"}})"));
+  ASSERT_TRUE(std::holds_alternative<CommandRequest>(parsed));
+  EXPECT_EQ(std::get<CommandRequest>(parsed).metadata.user_id, "ann");
+  EXPECT_EQ(std::get<CommandRequest>(parsed).metadata.extra, Json({{"tenant", "t1"}}));
+}
+
 TEST(ParseCommand, ExpectedVersionIsAnInt64FromMinusOne) {
   auto version_of = [](const std::string& v) -> std::optional<std::int64_t> {
     auto parsed = parse_command(Json::parse(R"({"type":"T","expected_version":)" + v + "}"));
