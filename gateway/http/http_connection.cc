@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <ctime>
 #include <memory>
@@ -97,19 +98,60 @@ bool is_field(const std::string& name, const std::string& field) {
   return Poco::icompare(name, field) == 0;
 }
 
+// RFC 9110 §5.6.2: the characters of a field name.
+bool is_token(const std::string& name) {
+  if (name.empty()) return false;
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  for (unsigned char c : name) {
+    if (std::isalnum(c) == 0 && kSymbols.find(static_cast<char>(c)) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "HTTP/1.x" (x one digit): herald speaks HTTP/1.1 and answers 1.0 as such.
+bool is_http1(const std::string& version) {
+  return version.size() == 8 && version.compare(0, 7, "HTTP/1.") == 0 &&
+         std::isdigit(static_cast<unsigned char>(version[7])) != 0;
+}
+
 std::optional<FramingProblem> check_framing(const Poco::Net::HTTPRequest& request) {
   using Poco::Net::HTTPMessage;
-  std::size_t lengths = 0;
-  std::size_t codings = 0;
-  for (const auto& [name, value] : request) {
-    if (is_field(name, HTTPMessage::CONTENT_LENGTH)) ++lengths;
-    if (is_field(name, HTTPMessage::TRANSFER_ENCODING)) ++codings;
-  }
   const auto bad = [](std::string detail) {
     return FramingProblem{400, "malformed-request", "Malformed request", std::move(detail)};
   };
+  const std::string& version = request.getVersion();
+  if (!is_http1(version)) {
+    // HTTP/2 with prior knowledge starts "PRI * HTTP/2.0": answered in 1.1
+    // rather than as if it were 2.0.
+    const bool well_formed = version.size() == 8 && version.compare(0, 5, "HTTP/") == 0 &&
+                             std::isdigit(static_cast<unsigned char>(version[5])) != 0 &&
+                             version[6] == '.' &&
+                             std::isdigit(static_cast<unsigned char>(version[7])) != 0;
+    if (!well_formed) return bad("the request line ends in '" + version + "', not an HTTP version");
+    return FramingProblem{505, "http-version-not-supported", "HTTP version not supported",
+                          version + " is not spoken here: send HTTP/1.1 (or 1.0)"};
+  }
+  std::size_t lengths = 0;
+  std::size_t codings = 0;
+  for (const auto& [name, value] : request) {
+    // "Content-Length : 5" would be read as no length at all, while a proxy
+    // in front may read it as one (RFC 9112 §5.1: a server MUST refuse it).
+    if (name.empty()) return bad("a header field line has no name before its colon");
+    if (!is_token(name)) {
+      return bad("the header field name '" + name +
+                 "' is malformed: a name has no spaces (none before its colon either)");
+    }
+    if (is_field(name, HTTPMessage::CONTENT_LENGTH)) ++lengths;
+    if (is_field(name, HTTPMessage::TRANSFER_ENCODING)) ++codings;
+  }
   if (codings > 0 && lengths > 0) {
     return bad("a request must not have both Content-Length and Transfer-Encoding");
+  }
+  if (codings > 0 && version == HTTPMessage::HTTP_1_0) {
+    // RFC 9112 §6.1: Transfer-Encoding in 1.0 means the framing is faulty.
+    return bad("an HTTP/1.0 request cannot have Transfer-Encoding: send Content-Length");
   }
   if (codings > 1 || (codings == 1 && !is_field(request.get(HTTPMessage::TRANSFER_ENCODING),
                                                 HTTPMessage::CHUNKED_TRANSFER_ENCODING))) {
@@ -370,7 +412,9 @@ void HttpConnection::run() {
         return;
       }
       response->set("Date", http_date());
-      response->setVersion(req.getVersion());
+      response->setVersion(req.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0
+                               ? Poco::Net::HTTPMessage::HTTP_1_0
+                               : Poco::Net::HTTPMessage::HTTP_1_1);
       if (!server.empty()) response->set("Server", server);
       bool keep_alive = params.getKeepAlive() && req.getKeepAlive() &&
                         !shared_.stopping.load(std::memory_order_relaxed);

@@ -676,7 +676,11 @@ TEST(HttpIoTimeout, AStalledBodyIs408AfterTheTimeout) {
 std::vector<std::string> status_lines(const std::string& raw) {
   std::vector<std::string> lines;
   for (auto at = raw.find("HTTP/1."); at != std::string::npos; at = raw.find("HTTP/1.", at + 1)) {
-    lines.push_back(raw.substr(at, raw.find("\r\n", at) - at));
+    // A status line: "HTTP/1.x NNN " (not "HTTP/1.1" in a body's words).
+    const bool status = at + 13 <= raw.size() && raw[at + 8] == ' ' && raw[at + 12] == ' ' &&
+                        std::isdigit(static_cast<unsigned char>(raw[at + 9])) &&
+                        std::isdigit(static_cast<unsigned char>(raw[at + 11]));
+    if (status) lines.push_back(raw.substr(at, raw.find("\r\n", at) - at));
   }
   return lines;
 }
@@ -952,6 +956,22 @@ TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
        "POST /v1/commands/User/f4 HTTP/1.1\r\nContent-Length: 69\r\n\r\n" +
            create,
        "HTTP/1.1 400 Bad Request", "malformed chunked body: a chunk size that is not hexadecimal"},
+      // Whitespace before the colon: Poco kept "Content-Length " as another
+      // field, so the body was read as the next request, while a proxy in
+      // front may take it as the length (RFC 9112 §5.1: MUST be refused).
+      {"POST /v1/commands/User/f5 HTTP/1.1\r\nContent-Length : 69\r\n\r\n" + create,
+       "HTTP/1.1 400 Bad Request", "'Content-Length ' is malformed"},
+      {"POST /v1/commands/User/f6 HTTP/1.1\r\nTransfer-Encoding : chunked\r\nContent-Length: "
+       "69\r\n\r\n" +
+           create,
+       "HTTP/1.1 400 Bad Request", "'Transfer-Encoding ' is malformed"},
+      // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing.
+      {"POST /v1/commands/User/f7 HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n45\r\n" + create +
+           "\r\n0\r\n\r\n",
+       "HTTP/1.1 400 Bad Request", "HTTP/1.0 request cannot have Transfer-Encoding"},
+      // HTTP/2 with prior knowledge was answered "HTTP/2.0 404" in 1.1 syntax.
+      {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "HTTP/1.1 505 HTTP Version Not Supported",
+       "HTTP/2.0 is not spoken here"},
   };
   for (const Case& c : cases) {
     std::string raw = raw_exchange(herald.port(), c.request + next);
@@ -959,13 +979,19 @@ TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
     EXPECT_NE(raw.find(c.detail), std::string::npos) << raw;
     EXPECT_NE(raw.find("Connection: Close"), std::string::npos) << raw;
   }
-  for (const char* id : {"f1", "f2", "f3", "f4"}) {
+  for (const char* id : {"f1", "f2", "f3", "f4", "f5", "f6", "f7"}) {
     EXPECT_EQ(herald.request("GET", std::string("/v1/streams/User/") + id).status, 404) << id;
   }
   // The absolute form, as a proxy sends it, names the same resource.
   std::string absolute = raw_exchange(
       herald.port(), "GET http://127.0.0.1/health/live HTTP/1.1\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_lines(absolute), std::vector<std::string>{"HTTP/1.1 200 OK"}) << absolute;
+  // A later 1.x is answered in 1.1, 1.0 in 1.0.
+  std::string later =
+      raw_exchange(herald.port(), "GET /health/live HTTP/1.2\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_lines(later), std::vector<std::string>{"HTTP/1.1 200 OK"}) << later;
+  std::string old = raw_exchange(herald.port(), "GET /health/live HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(status_lines(old), std::vector<std::string>{"HTTP/1.0 200 OK"}) << old;
   EXPECT_EQ(herald.stop(), 0) << herald.log();
   std::filesystem::remove_all(dir);
 }
