@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <exception>
@@ -85,6 +86,38 @@ Args parse_args(int argc, char** argv) {
     }
   }
   return a;
+}
+
+// A word that reads like a config file given without -c.
+bool looks_like_config(const std::string& word) {
+  auto ends_with = [&](const char* suffix) {
+    const std::string s(suffix);
+    return word.size() > s.size() && word.compare(word.size() - s.size(), s.size(), s) == 0;
+  };
+  return ends_with(".yaml") || ends_with(".yml");
+}
+
+// Refuses what a command would otherwise ignore: `herald check my.yaml`
+// checked the embedded config and said "ok".
+void check_operands(const Args& a) {
+  static const std::vector<std::string> kCommands = {"serve",   "check",   "plugins", "docs",
+                                                     "rebuild", "version", "help"};
+  if (std::find(kCommands.begin(), kCommands.end(), a.command) == kCommands.end()) {
+    std::string message = "unknown command '" + a.command + "'";
+    if (looks_like_config(a.command)) {
+      message += " (a config file goes after -c: herald -c " + a.command + ")";
+    } else if (auto hint = did_you_mean(a.command, kCommands); !hint.empty()) {
+      message += " (" + hint + ")";
+    }
+    throw std::invalid_argument(message);
+  }
+  const bool takes_operands = a.command == "plugins" || a.command == "rebuild";
+  if (takes_operands || a.rest.empty()) return;
+  std::string message = a.command + " takes no arguments, not '" + a.rest.front() + "'";
+  if (looks_like_config(a.rest.front())) {
+    message += " (a config file goes after -c: herald " + a.command + " -c " + a.rest.front() + ")";
+  }
+  throw std::invalid_argument(message);
 }
 
 GatewayConfig load_config(const Args& args) {
@@ -191,7 +224,11 @@ int plugins(const Args& args) {
   std::vector<std::string> configured;
   if (args.config) configured = load_config(args).plugin_dirs;
   PluginLoader loader(PluginLoader::search_path(configured));
-  if (!args.rest.empty() && args.rest[0] == "describe") {
+  if (!args.rest.empty() && args.rest[0] != "describe") {
+    throw std::invalid_argument("usage: herald plugins [describe NAME], not '" + args.rest[0] +
+                                "'");
+  }
+  if (!args.rest.empty()) {
     if (args.rest.size() != 2) throw std::invalid_argument("usage: herald plugins describe NAME");
     std::vector<std::string> names;
     for (const auto& p : loader.discover()) {
@@ -292,6 +329,7 @@ int rebuild(const Args& args) {
 int main(int argc, char** argv) {
   try {
     Args args = parse_args(argc, argv);
+    check_operands(args);
     if (args.command == "help") {
       std::cout << kUsage;
       return 0;

@@ -1054,6 +1054,26 @@ TEST(HeraldCli, CheckReportsEveryProblemWithLines) {
   std::filesystem::remove_all(dir);
 }
 
+// `herald check my.yaml` (no -c) checked the embedded config and said "ok":
+// an argument a command does not take is refused, with the likely meaning.
+TEST(HeraldCli, AStrayArgumentIsRefusedNotIgnored) {
+  const std::string herald = HeraldProcess::binary();
+  auto check = run_shell(herald + " check my.yaml");
+  EXPECT_EQ(check.exit_code, 2) << check.output;
+  EXPECT_NE(check.output.find("a config file goes after -c: herald check -c my.yaml"),
+            std::string::npos)
+      << check.output;
+  EXPECT_EQ(check.output.find(": ok"), std::string::npos) << check.output;
+  auto bare = run_shell(herald + " my.yaml");
+  EXPECT_EQ(bare.exit_code, 2) << bare.output;
+  EXPECT_NE(bare.output.find("herald -c my.yaml"), std::string::npos) << bare.output;
+  auto typo = run_shell(herald + " chekc");
+  EXPECT_NE(typo.output.find("did you mean 'check'?"), std::string::npos) << typo.output;
+  EXPECT_EQ(run_shell(herald + " plugins lst").exit_code, 2);
+  EXPECT_EQ(run_shell(herald + " docs extra").exit_code, 2);
+  EXPECT_EQ(run_shell(herald + " check").exit_code, 0);  // no arguments: the embedded config
+}
+
 TEST(HeraldCli, DescribeAnUnknownPluginSuggestsTheNearestName) {
   auto [rc, out] = run_shell(std::string("HERALD_PLUGIN_PATH=") + HERALD_PLUGIN_DIR + " " +
                              HeraldProcess::binary() + " plugins describe memry");
