@@ -131,6 +131,12 @@ std::variant<Json, BadInput> parse_json_body(const std::string& body) {
   } catch (const Json::parse_error& e) {
     // e.byte is 1-based; nlohmann's message already says where and what.
     return bad(std::string("the body is not valid JSON: ") + e.what(), {{"offset", e.byte}});
+  } catch (const Json::out_of_range& e) {
+    // A number beyond a double (1e400): nlohmann reports it this way, not
+    // as a parse error; it is the client's input all the same.
+    return bad(std::string("the body has a number too large for a double (about 1.8e308 at "
+                           "most): ") +
+               e.what());
   }
 }
 

@@ -199,6 +199,9 @@ TEST_F(HttpE2E, MalformedRequestsAre400) {
   EXPECT_NE(typo.body.find("did you mean 'expected_version'"), std::string::npos) << typo.body;
   expect_problem(post("/v1/commands/User/u1", std::string(100, '[') + std::string(100, ']')), 400);
   expect_problem(post("/v1/commands/User/u1", ""), 400);
+  // A number beyond a double was a 500 Internal error.
+  expect_problem(post("/v1/commands/User/u1", R"({"type":"CreateUser","data":{"name":1e400}})"),
+                 400);
   expect_problem(get("/v1/events?after=abc"), 400);
   expect_problem(get("/v1/events?limit=0"), 400);
   expect_problem(get("/v1/events?after=-1"), 400);

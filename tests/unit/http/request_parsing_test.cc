@@ -61,6 +61,21 @@ TEST(ParseJsonBody, RefusesAKeyTwiceInOneObject) {
   EXPECT_TRUE(std::holds_alternative<BadInput>(parse_json_body(many + "\"k19999\":0}")));
 }
 
+// nlohmann throws out_of_range, not parse_error, for a number beyond a
+// double: it was answered 500 Internal error.
+TEST(ParseJsonBody, ANumberBeyondADoubleIsBadInput) {
+  for (const char* body : {R"({"n":1e400})", R"({"n":-1e400})", R"([1,2,1E+999])"}) {
+    auto parsed = parse_json_body(body);
+    ASSERT_TRUE(std::holds_alternative<BadInput>(parsed)) << body;
+    EXPECT_EQ(std::get<BadInput>(parsed).status, 400);
+    EXPECT_NE(std::get<BadInput>(parsed).problem["detail"].get<std::string>().find("too large"),
+              std::string::npos);
+  }
+  // The largest double and the smallest subnormal still parse.
+  EXPECT_TRUE(std::holds_alternative<Json>(parse_json_body(R"({"n":1.7976931348623157e308})")));
+  EXPECT_TRUE(std::holds_alternative<Json>(parse_json_body(R"({"n":4.9e-324})")));
+}
+
 TEST(ParseCommand, MovesTypeAndDataOut) {
   auto parsed = parse_command(Json::parse(R"({"type":"UpdateUser","data":{"name":"Ann"},"expected_version":3})"));
   ASSERT_TRUE(std::holds_alternative<CommandRequest>(parsed));
