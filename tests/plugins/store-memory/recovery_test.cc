@@ -125,6 +125,28 @@ TEST_F(MemoryStoreRecoveryTest, ReopenKeepsEventsSnapshotsCheckpointsAndKeys) {
   EXPECT_GE(next.events[0].timestamp, before.back().timestamp);
 }
 
+// Two stores on one log would each place events at the same offsets: the
+// second open is refused while the first holds the file, and the refusal
+// leaves the first's file as it was.
+TEST_F(MemoryStoreRecoveryTest, ASecondStoreOnTheSameLogIsRefused) {
+  auto first = testing::open_store(options());
+  ASSERT_TRUE(first->append(request(user("u1"), ExpectedVersion::no_stream(), {event("A")}))
+                  .status.is_ok());
+  const auto size = file_size(path());
+  {
+    MemoryStore second(options(), nullptr);
+    Status s = second.open();
+    ASSERT_FALSE(s.is_ok());
+    EXPECT_NE(s.message().find("is in use by another process"), std::string::npos) << s.message();
+  }
+  EXPECT_EQ(file_size(path()), size);
+  ASSERT_TRUE(first->append(request(user("u2"), ExpectedVersion::no_stream(), {event("B")}))
+                  .status.is_ok());
+  first->close();
+  auto third = testing::open_store(options());
+  EXPECT_EQ(*third->head(), 2u);
+}
+
 TEST_F(MemoryStoreRecoveryTest, ExpiredKeysAreNotReplayed) {
   {
     auto store = testing::open_store(options());
