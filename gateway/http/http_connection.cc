@@ -181,7 +181,9 @@ std::optional<FramingProblem> check_framing(const Poco::Net::HTTPRequest& reques
   return std::nullopt;
 }
 
-enum class BodyRead { kWhole, kTooLarge, kShort, kMalformed };
+// kShort: a timeout or a reset; kEnded: the client closed its sending side
+// before the body was whole.
+enum class BodyRead { kWhole, kTooLarge, kShort, kEnded, kMalformed };
 
 // Reads the body whatever its framing, refusing more than `max` bytes.
 // Chunked bodies are read by read_chunked from the session (`problem` says
@@ -200,7 +202,7 @@ BodyRead read_body(Poco::Net::HTTPServerRequest& request, Session& session, std:
     switch (read.kind) {
       case ChunkedResult::kWhole: return BodyRead::kWhole;
       case ChunkedResult::kTooLarge: return BodyRead::kTooLarge;
-      case ChunkedResult::kShort: return BodyRead::kShort;
+      case ChunkedResult::kShort: return BodyRead::kEnded;  // the source ran dry
       case ChunkedResult::kMalformed: return BodyRead::kMalformed;
     }
   }
@@ -217,7 +219,7 @@ BodyRead read_body(Poco::Net::HTTPServerRequest& request, Session& session, std:
   if (in.bad()) return BodyRead::kShort;
   if (request.hasContentLength() &&
       body.size() < static_cast<std::uint64_t>(request.getContentLength64())) {
-    return BodyRead::kShort;
+    return BodyRead::kEnded;
   }
   return BodyRead::kWhole;
 }
@@ -456,11 +458,23 @@ void HttpConnection::run() {
           refuse(session, handler, 400, "malformed-request", "Malformed request", problem);
           return;
         }
-        if (HeadWatch::done_reading(slot) && read == BodyRead::kWhole) read = BodyRead::kShort;
+        // Cut off by the watch (which shuts the socket for reading, so the
+        // body seems to end): the deadline passed.
+        if (HeadWatch::done_reading(slot) && read != BodyRead::kTooLarge) read = BodyRead::kShort;
         if (read == BodyRead::kTooLarge) {
           refuse(
               session, handler, 413, "body-too-large", "Request body too large",
               "the body exceeds " + std::to_string(max) + " bytes (gateway.http.max_body_bytes)");
+          return;
+        }
+        if (read == BodyRead::kEnded) {
+          refuse(
+              session, handler, 400, "malformed-request", "Malformed request",
+              "the client closed its side of the connection before the whole body arrived (" +
+                  std::to_string(body.size()) + " bytes" +
+                  (req.hasContentLength() ? " of the " + std::to_string(req.getContentLength64()) +
+                                                " its Content-Length announced)"
+                                          : std::string(", and no last chunk)")));
           return;
         }
         if (read == BodyRead::kShort) {

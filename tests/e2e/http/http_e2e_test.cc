@@ -646,6 +646,35 @@ std::string raw_exchange(int port, const std::string& bytes) {
   return read_to_end(socket, 30);
 }
 
+// A client that closes its sending side mid-body is told so at once: a 400
+// that says what arrived, not a 408 that blames a timeout that never ran.
+TEST(HttpConnections, ABodyCutShortByTheClientIs400AtOnce) {
+  auto dir = make_temp_dir("herald-short-");
+  HeraldProcess herald(dir);
+  herald.start();
+  auto half_close = [&](const std::string& bytes) {
+    Poco::Net::StreamSocket socket(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(herald.port())));
+    socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+    socket.shutdownSend();
+    return read_to_end(socket, 5);
+  };
+  const auto started = std::chrono::steady_clock::now();
+  std::string length = half_close(
+      "POST /v1/commands/User/c1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"type\"");
+  EXPECT_EQ(length.rfind("HTTP/1.1 400 ", 0), 0u) << length;
+  EXPECT_NE(length.find("(7 bytes of the 100 its Content-Length announced)"), std::string::npos)
+      << length;
+  std::string chunked = half_close(
+      "POST /v1/commands/User/c1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\n{\"typ\r\n");
+  EXPECT_EQ(chunked.rfind("HTTP/1.1 400 ", 0), 0u) << chunked;
+  EXPECT_NE(chunked.find("no last chunk"), std::string::npos) << chunked;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 // A client that stops in the middle of a request loses its connection after
 // io_timeout_seconds (Poco's own default is 60 s), with a 408 when it stopped
 // in the body; so it cannot hold a worker, or a stop, for long.
