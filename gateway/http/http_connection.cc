@@ -404,6 +404,12 @@ void HttpConnection::run() {
         } else if (!io && !dynamic_cast<const Poco::Net::NoMessageException*>(&e)) {
           // Unparseable: a bad request line, a malformed or oversized header.
           refuse(session, handler, 400, "malformed-request", "Malformed request", e.message());
+        } else if (!io && session.buffered() > 0) {
+          // Poco reads a first byte 0xFF as the end of the stream ("no
+          // message"), yet more bytes follow: garbage, not a closed
+          // connection.
+          refuse(session, handler, 400, "malformed-request", "Malformed request",
+                 "the request does not start with a method");
         }
         return;  // closed by the client, reset, or answered above
       }
