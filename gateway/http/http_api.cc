@@ -1,8 +1,7 @@
 #include "http/http_api.h"
 
+#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/TCPServer.h>
@@ -24,8 +23,6 @@ namespace herald::gateway {
 namespace {
 
 using Poco::Net::HTTPRequest;
-using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kProblem = "application/problem+json";
@@ -81,62 +78,52 @@ class ApiHandler final : public ConnectionHandler {
         connections_(std::move(connections)),
         max_waiting_(std::max(1, runtime.config().http.threads / 2)) {}
 
-  void answer(HTTPServerRequest& request, const std::string& body,
-              HTTPServerResponse& response) override {
+  HttpAnswer answer(const HttpRequestHead& request, const std::string& body) override {
     const auto started = std::chrono::steady_clock::now();
     Reply reply;
     try {
       reply = route(request, body);
     } catch (const std::exception& e) {
-      spdlog::error("{} {} failed: {}", request.getMethod(), request.getURI(), e.what());
+      spdlog::error("{} {} failed: {}", request.method, request.target, e.what());
       reply = problem_reply(500, "internal", "Internal error", e.what());
     }
-    send(response, reply);
     metrics_.count_request(reply.status);
     if (spdlog::should_log(spdlog::level::debug)) {
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count();
-      spdlog::debug("{} {} {} {}us", request.getMethod(), request.getURI(), reply.status, us);
+      spdlog::debug("{} {} {} {}us", request.method, request.target, reply.status, us);
     }
+    return to_answer(reply);
   }
 
-  void refuse(HTTPServerResponse& response, int status, const std::string& slug,
-              const std::string& title, const std::string& detail) override {
+  HttpAnswer refusal(int status, const std::string& slug, const std::string& title,
+                     const std::string& detail) override {
     Reply reply = problem_reply(status, slug, title, detail);
     reply.close = true;
-    send(response, reply, /*for_request=*/false);
     metrics_.count_request(status);
     spdlog::debug("refused a request: {} {}", status, detail);
+    return to_answer(reply);
   }
 
   void handed_over() override { metrics_.count_handed_over(); }
 
  private:
-  // `for_request` is false for a refusal, whose response has no request:
-  // Poco's sendBuffer writes no body then (it cannot tell HEAD from GET).
-  static void send(HTTPServerResponse& response, const Reply& reply, bool for_request = true) {
-    // With its reason phrase: setStatus() alone leaves Poco's default "OK".
-    response.setStatusAndReason(static_cast<HTTPServerResponse::HTTPStatus>(reply.status));
-    if (!reply.allow.empty()) response.set("Allow", reply.allow);
-    if (!reply.retry_after.empty()) response.set("Retry-After", reply.retry_after);
-    if (reply.close) response.setKeepAlive(false);
-    std::string body;
+  static HttpAnswer to_answer(const Reply& reply) {
+    HttpAnswer a;
+    a.status = reply.status;
+    if (!reply.allow.empty()) a.fields.emplace_back("Allow", reply.allow);
+    if (!reply.retry_after.empty()) a.fields.emplace_back("Retry-After", reply.retry_after);
+    a.close = reply.close;
     if (!reply.content_type.empty()) {
-      response.setContentType(reply.content_type);
-      body = reply.text;
+      a.content_type = reply.content_type;
+      a.body = reply.text;
     } else {
-      const bool is_problem = reply.status >= 400;
-      response.setContentType(is_problem ? kProblem : kJson);
-      body.reserve(256);
-      append_json(body, reply.body, Json::error_handler_t::replace);
+      a.content_type = reply.status >= 400 ? kProblem : kJson;
+      a.body.reserve(256);
+      append_json(a.body, reply.body, Json::error_handler_t::replace);
     }
-    if (for_request) {
-      response.sendBuffer(body.data(), body.size());
-    } else {
-      response.setContentLength(static_cast<std::streamsize>(body.size()));
-      response.send().write(body.data(), static_cast<std::streamsize>(body.size()));
-    }
+    return a;
   }
 
   Reply method_not_allowed(const std::string& allow) {
@@ -146,17 +133,17 @@ class ApiHandler final : public ConnectionHandler {
     return r;
   }
 
-  Reply route(HTTPServerRequest& request, const std::string& body) {
-    // HEAD is GET without the body, which Poco leaves out of the answer.
+  Reply route(const HttpRequestHead& request, const std::string& body) {
+    // HEAD is GET without the body, which the connection leaves out.
     const std::string& method =
-        request.getMethod() == HTTPRequest::HTTP_HEAD ? HTTPRequest::HTTP_GET : request.getMethod();
-    auto target = parse_target(request.getURI());
+        request.method == HTTPRequest::HTTP_HEAD ? HTTPRequest::HTTP_GET : request.method;
+    auto target = parse_target(request.target);
     if (auto* b = std::get_if<BadInput>(&target)) return bad_reply(std::move(*b));
     const auto& [parts, query] = std::get<RequestTarget>(target);
     const auto n = parts.size();
     // Refuses what the resource does not take (request_parsing.h: check_params).
     auto takes = [&](const ParamRules& rules) {
-      return check_params(query, rules, method + " " + path_of(request.getURI()));
+      return check_params(query, rules, method + " " + path_of(request.target));
     };
 
     if (n == 2 && parts[0] == "health") {
@@ -229,7 +216,7 @@ class ApiHandler final : public ConnectionHandler {
         return rebuild(parts[3]);
       }
     }
-    return problem_reply(404, "not-found", "Not found", "no resource at " + request.getURI());
+    return problem_reply(404, "not-found", "Not found", "no resource at " + request.target);
   }
 
   Reply ready() {
@@ -245,7 +232,7 @@ class ApiHandler final : public ConnectionHandler {
     return json_reply(200, {{"status", "ready"}, {"checks", checks}});
   }
 
-  Reply command(HTTPServerRequest& request, const std::string& body, const std::string& type,
+  Reply command(const HttpRequestHead& request, const std::string& body, const std::string& type,
                 const std::string& id) {
     auto json = parse_json_body(body);
     if (auto* b = std::get_if<BadInput>(&json)) return bad_reply(std::move(*b));
@@ -255,7 +242,7 @@ class ApiHandler final : public ConnectionHandler {
     cmd.aggregate_type = type;
     cmd.aggregate_id = id;
     std::vector<std::string> keys;
-    for (const auto& [name, value] : request) {
+    for (const auto& [name, value] : request.fields) {
       if (Poco::icompare(name, "Idempotency-Key") == 0) keys.push_back(value);
     }
     auto key = idempotency_key_of(keys);

@@ -5,11 +5,6 @@
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponseImpl.h>
-#include <Poco/Net/HTTPServerSession.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/String.h>
 #include <Poco/Timestamp.h>
 #include <linux/sockios.h>
 #include <poll.h>
@@ -20,8 +15,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <ctime>
-#include <memory>
 #include <optional>
 #include <vector>
 
@@ -35,37 +31,6 @@ using std::chrono::steady_clock;
 // closing with unread data makes the kernel reset the connection, and the
 // client would see an I/O error instead of the answer.
 constexpr std::streamsize kMaxDrainBytes = 64 << 20;
-
-// Poco's session, with the count of bytes it has read ahead (a pipelined
-// next request) and its reading made visible.
-class Session final : public Poco::Net::HTTPServerSession {
- public:
-  using HTTPServerSession::HTTPServerSession;
-  using HTTPSession::buffered;
-  using HTTPSession::read;
-  using HTTPSession::refill;
-};
-
-// The session as a ByteSource for read_chunked. (Not HTTPSession::get(),
-// which returns bytes from 0x80 up as negative numbers, 0xFF as the end.)
-class SessionBytes final : public ByteSource {
- public:
-  explicit SessionBytes(Session& session) : session_(session) {}
-  int get() override {
-    if (session_.buffered() == 0) session_.refill();
-    char c;
-    if (session_.buffered() == 0 || session_.read(&c, 1) != 1) return -1;
-    return static_cast<unsigned char>(c);
-  }
-  std::size_t read(char* out, std::size_t n) override {
-    const int got =
-        session_.read(out, static_cast<std::streamsize>(std::min<std::size_t>(n, 1 << 20)));
-    return got > 0 ? static_cast<std::size_t>(got) : 0;
-  }
-
- private:
-  Session& session_;
-};
 
 // The Date header, formatted once a second per thread instead of per answer.
 const std::string& http_date() {
@@ -94,84 +59,62 @@ struct FramingProblem {
   std::string detail;
 };
 
-bool is_field(const std::string& name, const std::string& field) {
-  return Poco::icompare(name, field) == 0;
+bool is_field(const std::string& name, std::string_view field) {
+  return name.size() == field.size() &&
+         std::equal(name.begin(), name.end(), field.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
 }
 
-// RFC 9110 §5.6.2: the characters of a field name.
-bool is_token(const std::string& name) {
-  if (name.empty()) return false;
-  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  for (unsigned char c : name) {
-    if (std::isalnum(c) == 0 && kSymbols.find(static_cast<char>(c)) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
+constexpr std::string_view kContentLength = "Content-Length";
+constexpr std::string_view kTransferEncoding = "Transfer-Encoding";
 
-// "HTTP/1.x" (x one digit): herald speaks HTTP/1.1 and answers 1.0 as such.
-bool is_http1(const std::string& version) {
-  return version.size() == 8 && version.compare(0, 7, "HTTP/1.") == 0 &&
-         std::isdigit(static_cast<unsigned char>(version[7])) != 0;
-}
-
-std::optional<FramingProblem> check_framing(const Poco::Net::HTTPRequest& request) {
-  using Poco::Net::HTTPMessage;
+// What the fields of a well-formed head mean for its framing and version.
+// (Field names and the syntax are parse_head's to check.)
+std::optional<FramingProblem> check_framing(const HttpRequestHead& head) {
   const auto bad = [](std::string detail) {
     return FramingProblem{400, "malformed-request", "Malformed request", std::move(detail)};
   };
-  const std::string& version = request.getVersion();
-  if (!is_http1(version)) {
+  if (head.version.compare(0, 7, "HTTP/1.") != 0) {
     // HTTP/2 with prior knowledge starts "PRI * HTTP/2.0": answered in 1.1
     // rather than as if it were 2.0.
-    const bool well_formed = version.size() == 8 && version.compare(0, 5, "HTTP/") == 0 &&
-                             std::isdigit(static_cast<unsigned char>(version[5])) != 0 &&
-                             version[6] == '.' &&
-                             std::isdigit(static_cast<unsigned char>(version[7])) != 0;
-    if (!well_formed) return bad("the request line ends in '" + version + "', not an HTTP version");
     return FramingProblem{505, "http-version-not-supported", "HTTP version not supported",
-                          version + " is not spoken here: send HTTP/1.1 (or 1.0)"};
+                          head.version + " is not spoken here: send HTTP/1.1 (or 1.0)"};
   }
   std::size_t lengths = 0;
   std::size_t codings = 0;
-  for (const auto& [name, value] : request) {
-    // "Content-Length : 5" would be read as no length at all, while a proxy
-    // in front may read it as one (RFC 9112 §5.1: a server MUST refuse it).
-    if (name.empty()) return bad("a header field line has no name before its colon");
-    if (!is_token(name)) {
-      return bad("the header field name '" + name +
-                 "' is malformed: a name has no spaces (none before its colon either)");
-    }
-    if (is_field(name, HTTPMessage::CONTENT_LENGTH)) ++lengths;
-    if (is_field(name, HTTPMessage::TRANSFER_ENCODING)) ++codings;
+  for (const auto& [name, value] : head.fields) {
+    if (is_field(name, kContentLength)) ++lengths;
+    if (is_field(name, kTransferEncoding)) ++codings;
   }
   if (codings > 0 && lengths > 0) {
     return bad("a request must not have both Content-Length and Transfer-Encoding");
   }
-  if (codings > 0 && version == HTTPMessage::HTTP_1_0) {
+  if (codings > 0 && head.is_http10()) {
     // RFC 9112 §6.1: Transfer-Encoding in 1.0 means the framing is faulty.
     return bad("an HTTP/1.0 request cannot have Transfer-Encoding: send Content-Length");
   }
-  if (codings > 1 || (codings == 1 && !is_field(request.get(HTTPMessage::TRANSFER_ENCODING),
-                                                HTTPMessage::CHUNKED_TRANSFER_ENCODING))) {
-    std::vector<std::string> all;  // for the answer only
-    for (const auto& [name, value] : request) {
-      if (is_field(name, HTTPMessage::TRANSFER_ENCODING)) all.push_back(value);
+  if (codings > 1 || (codings == 1 && !is_field(*head.find(kTransferEncoding), "chunked"))) {
+    std::string all;  // for the answer only
+    for (const auto& [name, value] : head.fields) {
+      if (is_field(name, kTransferEncoding)) all += (all.empty() ? "" : ", ") + value;
     }
     return FramingProblem{501, "not-implemented", "Not implemented",
-                          "Transfer-Encoding '" +
-                              Poco::cat(std::string(", "), all.begin(), all.end()) +
+                          "Transfer-Encoding '" + all +
                               "' is not supported: send the body with Content-Length or "
                               "Transfer-Encoding: chunked"};
   }
   if (lengths == 0) return std::nullopt;
   const std::string* first = nullptr;
-  for (const auto& [name, value] : request) {
-    if (!is_field(name, HTTPMessage::CONTENT_LENGTH)) continue;
+  for (const auto& [name, value] : head.fields) {
+    if (!is_field(name, kContentLength)) continue;
     if (!value.empty() && value[0] == '-') return bad("Content-Length must not be negative");
-    if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
-      return bad("Content-Length must be a decimal number, not '" + value + "'");
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos ||
+        ec != std::errc() || end != value.data() + value.size()) {
+      return bad("Content-Length must be a decimal number below 2^64, not '" + value + "'");
     }
     if (first && value != *first) {
       return bad("the request has Content-Length " + *first + " and " + value);
@@ -184,45 +127,6 @@ std::optional<FramingProblem> check_framing(const Poco::Net::HTTPRequest& reques
 // kShort: a timeout or a reset; kEnded: the client closed its sending side
 // before the body was whole.
 enum class BodyRead { kWhole, kTooLarge, kShort, kEnded, kMalformed };
-
-// Reads the body whatever its framing, refusing more than `max` bytes.
-// Chunked bodies are read by read_chunked from the session (`problem` says
-// what is wrong with a malformed one), others from Poco's stream.
-BodyRead read_body(Poco::Net::HTTPServerRequest& request, Session& session, std::size_t max,
-                   std::string& body, std::string& problem) {
-  if (request.getChunkedTransferEncoding()) {
-    SessionBytes bytes(session);
-    ChunkedResult read;
-    try {
-      read = read_chunked(bytes, max, body);
-    } catch (const Poco::Exception&) {
-      return BodyRead::kShort;  // a timeout or a reset
-    }
-    problem = read.problem;
-    switch (read.kind) {
-      case ChunkedResult::kWhole: return BodyRead::kWhole;
-      case ChunkedResult::kTooLarge: return BodyRead::kTooLarge;
-      case ChunkedResult::kShort: return BodyRead::kEnded;  // the source ran dry
-      case ChunkedResult::kMalformed: return BodyRead::kMalformed;
-    }
-  }
-  if (request.hasContentLength())
-    body.reserve(static_cast<std::size_t>(request.getContentLength64()));
-  std::istream& in = request.stream();
-  char buf[16384];
-  while (in) {
-    in.read(buf, sizeof buf);
-    body.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (body.size() > max) return BodyRead::kTooLarge;
-  }
-  // Poco's streams end quietly on a timeout or a reset (badbit set).
-  if (in.bad()) return BodyRead::kShort;
-  if (request.hasContentLength() &&
-      body.size() < static_cast<std::uint64_t>(request.getContentLength64())) {
-    return BodyRead::kEnded;
-  }
-  return BodyRead::kWhole;
-}
 
 // How long, and how much, a closing connection reads and drops of what the
 // client still sends, so that its last answer reaches it.
@@ -263,25 +167,6 @@ void linger(int fd) {
     pollfd p{fd, POLLIN, 0};
     ::poll(&p, 1, static_cast<int>(std::min(left, kLingerSlice).count()));
   }
-}
-
-// Answers a request that could not be read, and so has no request object;
-// the connection closes after it.
-void refuse(Session& session, ConnectionHandler& handler, int status, const char* slug,
-            const char* title, const std::string& detail) {
-  {
-    Poco::Net::HTTPServerResponseImpl response(session);
-    response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-    response.set("Date", http_date());
-    response.setKeepAlive(false);
-    handler.refuse(response, status, slug, title, detail);
-  }  // sent
-  linger(session.socket().impl()->sockfd());
-}
-
-void refuse_head_timeout(Session& session, ConnectionHandler& handler) {
-  refuse(session, handler, 408, "request-timeout", "Request incomplete",
-         "the request line and headers did not arrive within gateway.http.io_timeout_seconds");
 }
 
 std::int64_t steady_ns() {
@@ -358,14 +243,137 @@ HttpConnection::Wait HttpConnection::wait_for_request(milliseconds limit,
   }
 }
 
+// The connection's buffered bytes, then the socket, as a ByteSource for
+// read_chunked.
+class ReaderBytes final : public ByteSource {
+ public:
+  explicit ReaderBytes(HttpConnection& c) : c_(c) {}
+  int get() override {
+    if (c_.buffered() == 0 && c_.fill() != HttpConnection::Fill::kData) return -1;
+    return static_cast<unsigned char>(c_.take(1)[0]);
+  }
+  std::size_t read(char* out, std::size_t n) override {
+    if (c_.buffered() == 0 && c_.fill() != HttpConnection::Fill::kData) return 0;
+    std::string_view got = c_.take(n);
+    std::memcpy(out, got.data(), got.size());
+    return got.size();
+  }
+
+ private:
+  HttpConnection& c_;
+};
+
+HttpConnection::Fill HttpConnection::fill() {
+  if (in_pos_ == in_.size()) {
+    in_.clear();
+    in_pos_ = 0;
+  } else if (in_pos_ > 0 && in_pos_ >= in_.size() / 2) {
+    in_.erase(0, in_pos_);
+    in_pos_ = 0;
+  }
+  constexpr std::size_t kChunk = 16384;
+  const std::size_t old = in_.size();
+  in_.resize(old + kChunk);
+  for (;;) {
+    const ssize_t n = ::recv(fd_, in_.data() + old, kChunk, 0);
+    if (n > 0) {
+      in_.resize(old + static_cast<std::size_t>(n));
+      return last_fill_ = Fill::kData;
+    }
+    in_.resize(old);
+    if (n == 0) return last_fill_ = Fill::kEnd;
+    if (errno == EINTR) {
+      in_.resize(old + kChunk);
+      continue;
+    }
+    // SO_RCVTIMEO: a read that waited io_timeout_seconds.
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return last_fill_ = Fill::kTimeout;
+    return last_fill_ = Fill::kError;
+  }
+}
+
+std::string_view HttpConnection::take(std::size_t n) {
+  n = std::min(n, buffered());
+  std::string_view got(in_.data() + in_pos_, n);
+  in_pos_ += n;
+  return got;
+}
+
+bool HttpConnection::send_all(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;  // gone, reset, or not reading for io_timeout_seconds (SO_SNDTIMEO)
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+void HttpConnection::refuse(int status, const char* slug, const char* title,
+                            const std::string& detail) {
+  HttpAnswer answer = shared_.handler->refusal(status, slug, title, detail);
+  out_.clear();
+  AnswerFraming framing;
+  framing.keep_alive = false;
+  framing.date = http_date();
+  framing.server = shared_.params->getSoftwareVersion();
+  format_answer(out_, answer, framing);
+  if (send_all(out_)) linger(fd_);
+}
+
+bool HttpConnection::read_head(HttpRequestHead& head, HeadWatch::Slot& slot) {
+  // A head is parsed again only when a line has been completed since the
+  // last try, so a head sent a byte at a time costs a parse per line.
+  std::size_t scanned = 0;
+  for (;;) {
+    const std::string_view bytes(in_.data() + in_pos_, buffered());
+    if (bytes.find('\n', scanned) != std::string_view::npos || bytes.size() > 64 * 1024) {
+      HeadParse parsed = parse_head(bytes, head);
+      if (parsed.kind == HeadParse::kDone) {
+        in_pos_ += parsed.consumed;
+        return true;
+      }
+      if (parsed.kind == HeadParse::kBad) {
+        HeadWatch::done_reading(slot);
+        refuse(400, "malformed-request", "Malformed request", parsed.problem);
+        return false;
+      }
+    }
+    scanned = bytes.size();
+    const Fill got = fill();
+    if (got == Fill::kData) continue;
+    const bool cut_off = HeadWatch::done_reading(slot);
+    if (cut_off || got == Fill::kTimeout) {
+      refuse(408, "request-timeout", "Request incomplete",
+             "the request line and headers did not arrive within "
+             "gateway.http.io_timeout_seconds");
+      return false;
+    }
+    // The client closed: quietly between requests, with a 400 in the middle
+    // of one (what came is not a request).
+    const std::string_view rest(in_.data() + in_pos_, buffered());
+    if (got == Fill::kEnd && rest.find_first_not_of("\r\n") != std::string_view::npos) {
+      refuse(400, "malformed-request", "Malformed request",
+             "the connection ended in the middle of the request head");
+    }
+    return false;
+  }
+}
+
 void HttpConnection::run() {
   since_ = steady_clock::now();
   const Poco::Net::HTTPServerParams& params = *shared_.params;
   ConnectionHandler& handler = *shared_.handler;
   const std::string server = params.getSoftwareVersion();
-  Session session(socket(), shared_.params);
+  fd_ = socket().impl()->sockfd();
+  // Each read and each send waits at most io_timeout_seconds; HeadWatch
+  // bounds a whole request.
+  socket().setReceiveTimeout(params.getTimeout());
+  socket().setSendTimeout(params.getTimeout());
   HeadWatch::Slot slot;
-  slot.fd = socket().impl()->sockfd();
+  slot.fd = fd_;
   shared_.heads->add(&slot);
   struct Unregister {
     HeadWatch& heads;
@@ -373,9 +381,11 @@ void HttpConnection::run() {
     ~Unregister() { heads.remove(slot); }
   } unregister{*shared_.heads, &slot};
   bool first = true;
+  HttpRequestHead head;
+  std::string body;
   try {
     for (;;) {
-      if (session.buffered() == 0) {
+      if (buffered() == 0) {
         // The first request may take io_timeout to come, later ones the
         // keep-alive timeout.
         const Wait wait =
@@ -386,45 +396,14 @@ void HttpConnection::run() {
       }
       first = false;
 
-      // The request refers to its response; the response is destroyed (and
-      // so sent: Poco's streams flush then) before anything more is read.
-      auto response = std::make_unique<Poco::Net::HTTPServerResponseImpl>(session);
-      std::unique_ptr<Poco::Net::HTTPServerRequestImpl> request;
       HeadWatch::reading(slot);
-      try {
-        request = std::make_unique<Poco::Net::HTTPServerRequestImpl>(*response, session,
-                                                                     shared_.params.get());
-      } catch (const Poco::Exception& e) {
-        // `response` points at the request that failed: answer on a new one.
-        const Poco::Exception* io = session.networkException();
-        const bool cut_off = HeadWatch::done_reading(slot) ||
-                             dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr;
-        if (cut_off || (io && dynamic_cast<const Poco::TimeoutException*>(io))) {
-          refuse_head_timeout(session, handler);
-        } else if (!io && !dynamic_cast<const Poco::Net::NoMessageException*>(&e)) {
-          // Unparseable: a bad request line, a malformed or oversized header.
-          refuse(session, handler, 400, "malformed-request", "Malformed request", e.message());
-        } else if (!io && session.buffered() > 0) {
-          // Poco reads a first byte 0xFF as the end of the stream ("no
-          // message"), yet more bytes follow: garbage, not a closed
-          // connection.
-          refuse(session, handler, 400, "malformed-request", "Malformed request",
-                 "the request does not start with a method");
-        }
-        return;  // closed by the client, reset, or answered above
-      }
-
-      Poco::Net::HTTPServerRequestImpl& req = *request;
-      if (auto problem = check_framing(req)) {
-        refuse(session, handler, problem->status, problem->slug, problem->title, problem->detail);
+      if (!read_head(head, slot)) return;
+      if (auto problem = check_framing(head)) {
+        HeadWatch::done_reading(slot);
+        refuse(problem->status, problem->slug, problem->title, problem->detail);
         return;
       }
-      response->set("Date", http_date());
-      response->setVersion(req.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0
-                               ? Poco::Net::HTTPMessage::HTTP_1_0
-                               : Poco::Net::HTTPMessage::HTTP_1_1);
-      if (!server.empty()) response->set("Server", server);
-      bool keep_alive = params.getKeepAlive() && req.getKeepAlive() &&
+      bool keep_alive = params.getKeepAlive() && head.wants_keep_alive() &&
                         !shared_.stopping.load(std::memory_order_relaxed);
       // This connection has had its worker for a while and others wait for
       // one: close after this answer (clients reconnect on "Connection:
@@ -435,33 +414,70 @@ void HttpConnection::run() {
         keep_alive = false;
         handler.handed_over();
       }
-      response->setKeepAlive(keep_alive);
 
       // The whole body, before the handler sees the request: still under
       // the watch, so head and body arrive within io_timeout in all, and
       // the next request starts where this body ends whatever the handler
       // makes of it. Neither Content-Length nor chunked: no body (RFC 9112
-      // §6.3), whatever Poco's stream would read until the connection ends.
-      std::string body;
-      if (req.getChunkedTransferEncoding() || req.hasContentLength()) {
+      // §6.3).
+      body.clear();
+      const std::string* length_field = head.find("Content-Length");
+      const bool chunked = length_field == nullptr && head.find("Transfer-Encoding") != nullptr;
+      if (chunked || length_field != nullptr) {
         const std::size_t max = shared_.max_body_bytes;
-        const bool declared_too_large =
-            req.hasContentLength() && req.getContentLength64() > static_cast<std::int64_t>(max);
-        const bool go_ahead = !(declared_too_large && req.getExpectContinue());
+        std::uint64_t length = 0;
+        if (length_field)
+          std::from_chars(length_field->data(), length_field->data() + length_field->size(),
+                          length);
+        const bool declared_too_large = length_field != nullptr && length > max;
+        const std::string* expect = head.find("Expect");
+        const bool expects_continue =
+            !head.is_http10() && expect != nullptr && is_field(*expect, "100-continue");
         // A client that asked first gets no go-ahead for a body too large,
         // and so sends nothing to drain.
-        if (req.getExpectContinue() && go_ahead) response->sendContinue();
+        const bool go_ahead = !(declared_too_large && expects_continue);
+        if (expects_continue && go_ahead && !send_all("HTTP/1.1 100 Continue\r\n\r\n")) return;
+        BodyRead read = BodyRead::kWhole;
         std::string problem;
-        BodyRead read =
-            declared_too_large ? BodyRead::kTooLarge : read_body(req, session, max, body, problem);
-        // A Content-Length body too large is drained through Poco's stream;
-        // the rest of a chunked one by the lingering close.
-        if (read == BodyRead::kTooLarge && go_ahead && req.hasContentLength()) {
-          req.stream().ignore(kMaxDrainBytes);
+        if (declared_too_large) {
+          read = BodyRead::kTooLarge;
+          if (go_ahead) {
+            // Drained, so that the 413 is not lost to a reset.
+            std::uint64_t left = std::min<std::uint64_t>(length, kMaxDrainBytes);
+            while (left > 0) {
+              if (buffered() == 0 && fill() != Fill::kData) break;
+              left -=
+                  take(static_cast<std::size_t>(std::min<std::uint64_t>(left, buffered()))).size();
+            }
+          }
+        } else if (chunked) {
+          ReaderBytes bytes(*this);
+          ChunkedResult result = read_chunked(bytes, max, body);
+          problem = result.problem;
+          switch (result.kind) {
+            case ChunkedResult::kWhole: read = BodyRead::kWhole; break;
+            case ChunkedResult::kTooLarge: read = BodyRead::kTooLarge; break;
+            case ChunkedResult::kMalformed: read = BodyRead::kMalformed; break;
+            case ChunkedResult::kShort:  // the source ran dry: why?
+              read = last_fill_ == Fill::kEnd ? BodyRead::kEnded : BodyRead::kShort;
+              break;
+          }
+        } else {
+          body.reserve(static_cast<std::size_t>(length));
+          while (body.size() < length) {
+            if (buffered() == 0) {
+              const Fill got = fill();
+              if (got != Fill::kData) {
+                read = got == Fill::kEnd ? BodyRead::kEnded : BodyRead::kShort;
+                break;
+              }
+            }
+            body += take(static_cast<std::size_t>(length - body.size()));
+          }
         }
         if (read == BodyRead::kMalformed) {
           HeadWatch::done_reading(slot);
-          refuse(session, handler, 400, "malformed-request", "Malformed request", problem);
+          refuse(400, "malformed-request", "Malformed request", problem);
           return;
         }
         // Cut off by the watch (which shuts the socket for reading, so the
@@ -469,41 +485,52 @@ void HttpConnection::run() {
         if (HeadWatch::done_reading(slot) && read != BodyRead::kTooLarge) read = BodyRead::kShort;
         if (read == BodyRead::kTooLarge) {
           refuse(
-              session, handler, 413, "body-too-large", "Request body too large",
+              413, "body-too-large", "Request body too large",
               "the body exceeds " + std::to_string(max) + " bytes (gateway.http.max_body_bytes)");
           return;
         }
         if (read == BodyRead::kEnded) {
-          refuse(
-              session, handler, 400, "malformed-request", "Malformed request",
-              "the client closed its side of the connection before the whole body arrived (" +
-                  std::to_string(body.size()) + " bytes" +
-                  (req.hasContentLength() ? " of the " + std::to_string(req.getContentLength64()) +
-                                                " its Content-Length announced)"
-                                          : std::string(", and no last chunk)")));
+          refuse(400, "malformed-request", "Malformed request",
+                 "the client closed its side of the connection before the whole body arrived (" +
+                     std::to_string(body.size()) + " bytes" +
+                     (length_field
+                          ? " of the " + std::to_string(length) + " its Content-Length announced)"
+                          : std::string(", and no last chunk)")));
           return;
         }
         if (read == BodyRead::kShort) {
-          refuse(
-              session, handler, 408, "request-timeout", "Request incomplete",
-              "the request did not arrive whole within gateway.http.io_timeout_seconds (" +
-                  (req.hasContentLength() ? "its body stopped before its Content-Length of " +
-                                                std::to_string(req.getContentLength64()) + " bytes)"
-                                          : std::string("its chunked body did not end)")));
+          refuse(408, "request-timeout", "Request incomplete",
+                 "the request did not arrive whole within gateway.http.io_timeout_seconds (" +
+                     (length_field ? "its body stopped before its Content-Length of " +
+                                         std::to_string(length) + " bytes)"
+                                   : std::string("its chunked body did not end)")));
           return;
         }
       } else if (HeadWatch::done_reading(slot)) {
-        refuse_head_timeout(session, handler);
+        refuse(408, "request-timeout", "Request incomplete",
+               "the request line and headers did not arrive within "
+               "gateway.http.io_timeout_seconds");
         return;
       }
 
-      handler.answer(req, body, *response);
-      keep_alive = response->getKeepAlive();
-      response.reset();  // sent
+      HttpAnswer answer = handler.answer(head, body);
+      keep_alive = keep_alive && !answer.close;
+      out_.clear();
+      AnswerFraming framing;
+      framing.http10 = head.is_http10();
+      framing.keep_alive = keep_alive;
+      framing.omit_body = head.method == "HEAD";
+      framing.date = http_date();
+      framing.server = server;
+      format_answer(out_, answer, framing);
+      if (!send_all(out_)) return;
       if (!keep_alive) {
-        linger(slot.fd);
+        linger(fd_);
         return;
       }
+      // Keep a big request's buffers from pinning memory for the connection.
+      if (body.capacity() > (1 << 20)) std::string().swap(body);
+      if (out_.capacity() > (1 << 20)) std::string().swap(out_);
     }
   } catch (const Poco::Exception& e) {
     spdlog::debug("HTTP connection ended: {}", e.displayText());

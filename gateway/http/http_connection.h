@@ -42,8 +42,6 @@
 #pragma once
 
 #include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/TCPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
@@ -57,21 +55,25 @@
 #include <string>
 #include <thread>
 
+#include "http/http_message.h"
+
 namespace herald::gateway {
 
 class ConnectionHandler {
  public:
   virtual ~ConnectionHandler() = default;
-  // Answers one request whose `body` has been read whole (empty when the
-  // request has none): sends `response` exactly once. May turn keep-alive
-  // off; throws only on I/O errors, which end the connection.
-  virtual void answer(Poco::Net::HTTPServerRequest& request, const std::string& body,
-                      Poco::Net::HTTPServerResponse& response) = 0;
-  // Answers a request that could not be read (400 unparseable, 408 stalled,
-  // 413 too large, 501 coding) on a response without a request; the
-  // connection closes after.
-  virtual void refuse(Poco::Net::HTTPServerResponse& response, int status, const std::string& slug,
-                      const std::string& title, const std::string& detail) = 0;
+
+  // The answer to one request whose `body` has been read whole (empty when
+  // the request has none). `answer.close` closes the connection after it.
+  // An exception ends the connection unanswered.
+  virtual HttpAnswer answer(const HttpRequestHead& head, const std::string& body) = 0;
+
+  // The answer to a request that could not be read (400 unparseable, 408
+  // stalled, 413 too large, 501 coding, 505 version); the connection closes
+  // after it.
+  virtual HttpAnswer refusal(int status, const std::string& slug, const std::string& title,
+                             const std::string& detail) = 0;
+
   // Counts a connection given up for a waiting one.
   virtual void handed_over() = 0;
 };
@@ -143,13 +145,36 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
 
  private:
   enum class Wait { kReadable, kTimedOut, kStopping, kHandedOver };
+  // What a read from the socket gave: bytes, the end of the client's
+  // sending side (or a cut-off by HeadWatch), a receive timeout, a reset.
+  enum class Fill { kData, kEnd, kTimeout, kError };
+  friend class ReaderBytes;
+
   // Waits until the socket has bytes, at most `limit`, in poll slices; gives
   // the worker up to waiting connections once the connection has had it
   // for `hand_over_after`.
   Wait wait_for_request(std::chrono::milliseconds limit, std::chrono::milliseconds hand_over_after);
 
+  // Reads what the socket has into in_ (a read waits up to the io timeout).
+  Fill fill();
+  std::size_t buffered() const { return in_.size() - in_pos_; }
+  // Up to `n` buffered bytes, consumed.
+  std::string_view take(std::size_t n);
+  // Reads the request head into `head`: true when whole; otherwise it has
+  // answered (400, 408) or the client went, and the connection ends.
+  bool read_head(HttpRequestHead& head, HeadWatch::Slot& slot);
+  // Sends all of `bytes`; false when the client is gone.
+  bool send_all(std::string_view bytes);
+  // Answers a request that could not be read, then closes (lingering).
+  void refuse(int status, const char* slug, const char* title, const std::string& detail);
+
   ConnectionShared& shared_;
   std::chrono::steady_clock::time_point since_;
+  int fd_ = -1;
+  std::string in_;  // read, not yet consumed from in_pos_ on
+  std::size_t in_pos_ = 0;
+  Fill last_fill_ = Fill::kData;
+  std::string out_;  // the answer being sent
 };
 
 class HttpConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {

@@ -1004,6 +1004,13 @@ TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
       {"POST /v1/commands/User/f7 HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n45\r\n" + create +
            "\r\n0\r\n\r\n",
        "HTTP/1.1 400 Bad Request", "HTTP/1.0 request cannot have Transfer-Encoding"},
+      // A field line without a colon, and an obs-fold line: Poco dropped the
+      // first and joined the second to the field before, so neither length
+      // counted and the body was read as the next request.
+      {"POST /v1/commands/User/f8 HTTP/1.1\r\nContent-Length 69\r\n\r\n" + create,
+       "HTTP/1.1 400 Bad Request", "has no colon"},
+      {"POST /v1/commands/User/f9 HTTP/1.1\r\nHost: x\r\n Content-Length: 69\r\n\r\n" + create,
+       "HTTP/1.1 400 Bad Request", "obsolete line folding"},
       // HTTP/2 with prior knowledge was answered "HTTP/2.0 404" in 1.1 syntax.
       {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "HTTP/1.1 505 HTTP Version Not Supported",
        "HTTP/2.0 is not spoken here"},
@@ -1014,7 +1021,7 @@ TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
     EXPECT_NE(raw.find(c.detail), std::string::npos) << raw;
     EXPECT_NE(raw.find("Connection: Close"), std::string::npos) << raw;
   }
-  for (const char* id : {"f1", "f2", "f3", "f4", "f5", "f6", "f7"}) {
+  for (const char* id : {"f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9"}) {
     EXPECT_EQ(herald.request("GET", std::string("/v1/streams/User/") + id).status, 404) << id;
   }
   // The absolute form, as a proxy sends it, names the same resource.
