@@ -11,9 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -76,6 +79,13 @@ inline ShellResult run_shell(const std::string& command) {
   return r;
 }
 
+// "exit code 1", "killed by signal 15": a wait status, for messages.
+inline std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
+
 class HeraldProcess {
  public:
   // args: e.g. {"-c", "file.yaml"}; empty: the embedded config. The data
@@ -95,7 +105,11 @@ class HeraldProcess {
   // Starts herald without waiting for it (to catch it during its start).
   void spawn(int port = 0) {
     port_ = port ? port : free_port();
-    log_path_ = data_dir_ / ("herald-" + std::to_string(port_) + ".log");
+    // One log per start: two starts that drew the same free port must not
+    // share a file (a failure would show the other process's lines).
+    static std::atomic<int> starts{0};
+    log_path_ =
+        data_dir_ / ("herald-" + std::to_string(port_) + "-" + std::to_string(++starts) + ".log");
     pid_ = ::fork();
     if (pid_ == 0) {
       int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -110,6 +124,9 @@ class HeraldProcess {
       for (auto& a : all) argv.push_back(a.data());
       argv.push_back(nullptr);
       ::execv(argv[0], argv.data());
+      const std::string why =
+          std::string("cannot run ") + argv[0] + ": " + std::strerror(errno) + "\n";
+      (void)!::write(2, why.data(), why.size());  // into the log, for the failure message
       ::_exit(127);
     }
   }
@@ -120,7 +137,8 @@ class HeraldProcess {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        throw std::runtime_error("herald exited during start:\n" + log());
+        throw std::runtime_error("herald exited during start (" + describe_status(status) + "):\n" +
+                                 log());
       }
       try {
         if (request("GET", "/health/ready").status == 200) return;
@@ -136,7 +154,8 @@ class HeraldProcess {
     if (pid_ <= 0) return -1;
     ::kill(pid_, sig);
     int status = 0;
-    ::waitpid(pid_, &status, 0);
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
     pid_ = -1;
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     return 128 + WTERMSIG(status);
@@ -145,7 +164,8 @@ class HeraldProcess {
   void kill_now() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
+      while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+      }
       pid_ = -1;
     }
   }
