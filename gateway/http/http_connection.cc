@@ -337,7 +337,13 @@ bool HttpConnection::read_head(HttpRequestHead& head, HeadWatch::Slot& slot) {
       }
       if (parsed.kind == HeadParse::kBad) {
         HeadWatch::done_reading(slot);
-        refuse(400, "malformed-request", "Malformed request", parsed.problem);
+        if (parsed.status == 414) {
+          refuse(414, "uri-too-long", "Request target too long", parsed.problem);
+        } else if (parsed.status == 431) {
+          refuse(431, "header-fields-too-large", "Request header fields too large", parsed.problem);
+        } else {
+          refuse(400, "malformed-request", "Malformed request", parsed.problem);
+        }
         return false;
       }
     }

@@ -51,11 +51,25 @@ bool lists(std::string_view value, std::string_view token) {
   return false;
 }
 
-HeadParse bad(std::string problem) {
+HeadParse bad(std::string problem, int status = 400) {
   HeadParse p;
   p.kind = HeadParse::kBad;
+  p.status = status;
   p.problem = std::move(problem);
   return p;
+}
+
+constexpr int kUriTooLong = 414;
+constexpr int kFieldsTooLarge = 431;
+
+// A line past its limit: the request line's is the target's (414), a
+// field line's the fields' (431).
+HeadParse too_long(bool request_line, std::size_t limit) {
+  return request_line
+             ? bad("the request line is longer than " + std::to_string(limit) + " bytes",
+                   kUriTooLong)
+             : bad("a header field line is longer than " + std::to_string(limit) + " bytes",
+                   kFieldsTooLarge);
 }
 
 // For messages: a piece of the input with control bytes shown as \xNN.
@@ -92,7 +106,8 @@ HeadParse parse_request_line(std::string_view line, HttpRequestHead& head,
   }
   if (target.empty()) return bad("the request line has no target");
   if (target.size() > limits.max_target) {
-    return bad("the request target is longer than " + std::to_string(limits.max_target) + " bytes");
+    return bad("the request target is longer than " + std::to_string(limits.max_target) + " bytes",
+               kUriTooLong);
   }
   for (unsigned char c : target) {
     if (c < 0x21 || c == 0x7f)
@@ -186,30 +201,26 @@ HeadParse parse_head(std::string_view bytes, HttpRequestHead& head, const HeadLi
     const std::size_t line_limit = request_line ? limits.max_target + 64 : limits.max_line;
     if (nl == std::string_view::npos) {
       if (bytes.size() - pos > line_limit) {
-        return bad(request_line
-                       ? "the request line is longer than " + std::to_string(line_limit) + " bytes"
-                       : "a header field line is longer than " + std::to_string(line_limit) +
-                             " bytes");
+        return too_long(request_line, line_limit);
       }
       if (bytes.size() > limits.max_head) {
-        return bad("the request head is longer than " + std::to_string(limits.max_head) + " bytes");
+        return bad("the request head is longer than " + std::to_string(limits.max_head) + " bytes",
+                   kFieldsTooLarge);
       }
       return {};  // kIncomplete
     }
     std::string_view line = bytes.substr(pos, nl - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > line_limit) {
-      return bad(request_line
-                     ? "the request line is longer than " + std::to_string(line_limit) + " bytes"
-                     : "a header field line is longer than " + std::to_string(line_limit) +
-                           " bytes");
+      return too_long(request_line, line_limit);
     }
     if (line.find('\r') != std::string_view::npos) {
       return bad("the request head has a CR that does not end a line");
     }
     pos = nl + 1;
     if (pos > limits.max_head) {
-      return bad("the request head is longer than " + std::to_string(limits.max_head) + " bytes");
+      return bad("the request head is longer than " + std::to_string(limits.max_head) + " bytes",
+                 kFieldsTooLarge);
     }
     if (request_line) {
       HeadParse p = parse_request_line(line, head, limits);
@@ -224,8 +235,9 @@ HeadParse parse_head(std::string_view bytes, HttpRequestHead& head, const HeadLi
       return done;
     }
     if (head.fields.size() >= limits.max_fields) {
-      return bad("the request has more than " + std::to_string(limits.max_fields) +
-                 " header fields");
+      return bad(
+          "the request has more than " + std::to_string(limits.max_fields) + " header fields",
+          kFieldsTooLarge);
     }
     HeadParse p = parse_field_line(line, head);
     if (p.kind == HeadParse::kBad) return p;

@@ -49,9 +49,13 @@ struct HeadParse {
   enum Kind {
     kIncomplete,  // no blank line yet, and nothing wrong so far: read more
     kDone,        // `head` is filled; `consumed` bytes were the head
-    kBad,         // 400: `problem` says what is wrong
+    kBad,         // refused: `status` and `problem` say why
   } kind = kIncomplete;
   std::size_t consumed = 0;
+  // 400 malformed, 414 target too long, 431 fields too many or too long
+  // (RFC 6585, as Go's and Node's servers answer; nginx and Apache answer a
+  // long target 414 too).
+  int status = 400;
   std::string problem;
 };
 

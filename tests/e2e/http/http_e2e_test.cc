@@ -797,9 +797,21 @@ TEST(HttpConnections, AnUnparseableRequestIsAProblem) {
   herald.start();
   std::string many_fields = "GET /health/live HTTP/1.1\r\n";
   for (int i = 0; i < 200; ++i) many_fields += "X-" + std::to_string(i) + ": v\r\n";
+  // Too large: 431 for fields (RFC 6585), 414 for the target.
+  const std::vector<std::pair<std::string, std::string>> too_large = {
+      {"GET /health/live HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n",
+       "HTTP/1.1 431 Request Header Fields Too Large"},
+      {many_fields + "\r\n", "HTTP/1.1 431 Request Header Fields Too Large"},
+      {"GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n",
+       "HTTP/1.1 414 Request-URI Too Large"},
+  };
+  for (const auto& [request, status] : too_large) {
+    std::string raw = raw_exchange(herald.port(), request);
+    EXPECT_EQ(status_lines(raw), std::vector<std::string>{status}) << raw;
+    EXPECT_NE(raw.find("application/problem+json"), std::string::npos) << raw;
+  }
   const std::vector<std::string> unparseable = {
-      "GARBAGE\r\n\r\n", "GET /health/live HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n",
-      many_fields + "\r\n",
+      "GARBAGE\r\n\r\n",
       // Poco reads a first byte 0xFF as the end of the stream: closed unanswered.
       "\xff"
       "GET /health/live HTTP/1.1\r\n\r\n"};

@@ -101,8 +101,16 @@ TEST(ParseHead, KeepsToItsLimits) {
             std::string::npos);
   // Too long before the line even ends: refused without waiting for the rest.
   HttpRequestHead head;
-  EXPECT_EQ(parse_head("GET / HTTP/1.1\r\nA: " + std::string(100, 'a'), head, limits).kind,
-            HeadParse::kBad);
+  HeadParse early = parse_head("GET / HTTP/1.1\r\nA: " + std::string(100, 'a'), head, limits);
+  EXPECT_EQ(early.kind, HeadParse::kBad);
+  // Statuses: fields too large 431, a target too long 414, the rest 400.
+  EXPECT_EQ(early.status, 431);
+  EXPECT_EQ(parse_head("GET /" + std::string(40, 'a') + " HTTP/1.1\r\n\r\n", head, limits).status,
+            414);
+  EXPECT_EQ(
+      parse_head("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", head, limits).status,
+      431);
+  EXPECT_EQ(parse_head("GARBAGE\r\n\r\n", head, limits).status, 400);
 }
 
 TEST(RequestHead, KeepAliveFollowsTheVersionAndConnection) {
