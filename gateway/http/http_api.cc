@@ -5,7 +5,6 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/TCPServer.h>
-#include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
@@ -241,11 +240,7 @@ class ApiHandler final : public ConnectionHandler {
     CommandRequest& cmd = std::get<CommandRequest>(parsed);
     cmd.aggregate_type = type;
     cmd.aggregate_id = id;
-    std::vector<std::string> keys;
-    for (const auto& [name, value] : request.fields) {
-      if (Poco::icompare(name, "Idempotency-Key") == 0) keys.push_back(value);
-    }
-    auto key = idempotency_key_of(keys);
+    auto key = idempotency_key_of(request.values("Idempotency-Key"));
     if (auto* b = std::get_if<BadInput>(&key)) return bad_reply(std::move(*b));
     cmd.idempotency_key = std::move(std::get<std::string>(key));
     CommandOutcome out = runtime_.router().dispatch(cmd);

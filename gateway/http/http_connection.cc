@@ -13,13 +13,11 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <ctime>
 #include <optional>
-#include <vector>
 
 namespace herald::gateway {
 namespace {
@@ -30,7 +28,7 @@ using std::chrono::steady_clock;
 // How much of an oversized body is read and dropped before answering 413:
 // closing with unread data makes the kernel reset the connection, and the
 // client would see an I/O error instead of the answer.
-constexpr std::streamsize kMaxDrainBytes = 64 << 20;
+constexpr std::uint64_t kMaxDrainBytes = 64 << 20;
 
 // The Date header, formatted once a second per thread instead of per answer.
 const std::string& http_date() {
@@ -59,20 +57,21 @@ struct FramingProblem {
   std::string detail;
 };
 
-bool is_field(const std::string& name, std::string_view field) {
-  return name.size() == field.size() &&
-         std::equal(name.begin(), name.end(), field.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
-}
-
 constexpr std::string_view kContentLength = "Content-Length";
 constexpr std::string_view kTransferEncoding = "Transfer-Encoding";
 
-// What the fields of a well-formed head mean for its framing and version.
-// (Field names and the syntax are parse_head's to check.)
-std::optional<FramingProblem> check_framing(const HttpRequestHead& head) {
+// Where a request's body ends, as check_framing read it: chunked, a
+// Content-Length, or neither (no body).
+struct BodyFraming {
+  bool chunked = false;
+  std::optional<std::uint64_t> length;
+};
+
+// What the fields of a well-formed head mean for its framing and version:
+// fills `framing`, or says why the request cannot be read. (Field names and
+// the syntax are parse_head's to check.)
+std::optional<FramingProblem> check_framing(const HttpRequestHead& head, BodyFraming& framing) {
+  framing = BodyFraming{};
   const auto bad = [](std::string detail) {
     return FramingProblem{400, "malformed-request", "Malformed request", std::move(detail)};
   };
@@ -85,8 +84,8 @@ std::optional<FramingProblem> check_framing(const HttpRequestHead& head) {
   std::size_t lengths = 0;
   std::size_t codings = 0;
   for (const auto& [name, value] : head.fields) {
-    if (is_field(name, kContentLength)) ++lengths;
-    if (is_field(name, kTransferEncoding)) ++codings;
+    if (equals_ignoring_case(name, kContentLength)) ++lengths;
+    if (equals_ignoring_case(name, kTransferEncoding)) ++codings;
   }
   if (codings > 0 && lengths > 0) {
     return bad("a request must not have both Content-Length and Transfer-Encoding");
@@ -95,20 +94,22 @@ std::optional<FramingProblem> check_framing(const HttpRequestHead& head) {
     // RFC 9112 §6.1: Transfer-Encoding in 1.0 means the framing is faulty.
     return bad("an HTTP/1.0 request cannot have Transfer-Encoding: send Content-Length");
   }
-  if (codings > 1 || (codings == 1 && !is_field(*head.find(kTransferEncoding), "chunked"))) {
+  if (codings > 1 ||
+      (codings == 1 && !equals_ignoring_case(*head.find(kTransferEncoding), "chunked"))) {
     std::string all;  // for the answer only
-    for (const auto& [name, value] : head.fields) {
-      if (is_field(name, kTransferEncoding)) all += (all.empty() ? "" : ", ") + value;
+    for (const std::string& value : head.values(kTransferEncoding)) {
+      all += (all.empty() ? "" : ", ") + value;
     }
     return FramingProblem{501, "not-implemented", "Not implemented",
                           "Transfer-Encoding '" + all +
                               "' is not supported: send the body with Content-Length or "
                               "Transfer-Encoding: chunked"};
   }
+  framing.chunked = codings == 1;
   if (lengths == 0) return std::nullopt;
   const std::string* first = nullptr;
   for (const auto& [name, value] : head.fields) {
-    if (!is_field(name, kContentLength)) continue;
+    if (!equals_ignoring_case(name, kContentLength)) continue;
     if (!value.empty() && value[0] == '-') return bad("Content-Length must not be negative");
     std::uint64_t n = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -120,6 +121,7 @@ std::optional<FramingProblem> check_framing(const HttpRequestHead& head) {
       return bad("the request has Content-Length " + *first + " and " + value);
     }
     if (!first) first = &value;
+    framing.length = n;
   }
   return std::nullopt;
 }
@@ -311,26 +313,35 @@ bool HttpConnection::send_all(std::string_view bytes) {
   return true;
 }
 
+bool HttpConnection::send_answer(const HttpAnswer& answer, AnswerFraming framing) {
+  framing.date = http_date();
+  framing.server = server_;
+  out_.clear();
+  format_answer(out_, answer, framing);
+  return send_all(out_);
+}
+
 void HttpConnection::refuse(int status, const char* slug, const char* title,
                             const std::string& detail) {
-  HttpAnswer answer = shared_.handler->refusal(status, slug, title, detail);
-  out_.clear();
   AnswerFraming framing;
   framing.keep_alive = false;
-  framing.date = http_date();
-  framing.server = shared_.params->getSoftwareVersion();
-  format_answer(out_, answer, framing);
-  if (send_all(out_)) linger(fd_);
+  if (send_answer(shared_.handler->refusal(status, slug, title, detail), framing)) linger(fd_);
+}
+
+void HttpConnection::refuse_head_timeout() {
+  refuse(408, "request-timeout", "Request incomplete",
+         "the request line and headers did not arrive within gateway.http.io_timeout_seconds");
 }
 
 bool HttpConnection::read_head(HttpRequestHead& head, HeadWatch::Slot& slot) {
   // A head is parsed again only when a line has been completed since the
   // last try, so a head sent a byte at a time costs a parse per line.
+  static const HeadLimits kLimits;
   std::size_t scanned = 0;
   for (;;) {
     const std::string_view bytes(in_.data() + in_pos_, buffered());
-    if (bytes.find('\n', scanned) != std::string_view::npos || bytes.size() > 64 * 1024) {
-      HeadParse parsed = parse_head(bytes, head);
+    if (bytes.find('\n', scanned) != std::string_view::npos || bytes.size() > kLimits.max_head) {
+      HeadParse parsed = parse_head(bytes, head, kLimits);
       if (parsed.kind == HeadParse::kDone) {
         in_pos_ += parsed.consumed;
         return true;
@@ -352,9 +363,7 @@ bool HttpConnection::read_head(HttpRequestHead& head, HeadWatch::Slot& slot) {
     if (got == Fill::kData) continue;
     const bool cut_off = HeadWatch::done_reading(slot);
     if (cut_off || got == Fill::kTimeout) {
-      refuse(408, "request-timeout", "Request incomplete",
-             "the request line and headers did not arrive within "
-             "gateway.http.io_timeout_seconds");
+      refuse_head_timeout();
       return false;
     }
     // The client closed: quietly between requests, with a 400 in the middle
@@ -372,7 +381,7 @@ void HttpConnection::run() {
   since_ = steady_clock::now();
   const Poco::Net::HTTPServerParams& params = *shared_.params;
   ConnectionHandler& handler = *shared_.handler;
-  const std::string server = params.getSoftwareVersion();
+  server_ = params.getSoftwareVersion();
   fd_ = socket().impl()->sockfd();
   // Each read and each send waits at most io_timeout_seconds; HeadWatch
   // bounds a whole request.
@@ -404,7 +413,8 @@ void HttpConnection::run() {
 
       HeadWatch::reading(slot);
       if (!read_head(head, slot)) return;
-      if (auto problem = check_framing(head)) {
+      BodyFraming framing;
+      if (auto problem = check_framing(head, framing)) {
         HeadWatch::done_reading(slot);
         refuse(problem->status, problem->slug, problem->title, problem->detail);
         return;
@@ -427,18 +437,13 @@ void HttpConnection::run() {
       // makes of it. Neither Content-Length nor chunked: no body (RFC 9112
       // §6.3).
       body.clear();
-      const std::string* length_field = head.find("Content-Length");
-      const bool chunked = length_field == nullptr && head.find("Transfer-Encoding") != nullptr;
-      if (chunked || length_field != nullptr) {
+      if (framing.chunked || framing.length) {
         const std::size_t max = shared_.max_body_bytes;
-        std::uint64_t length = 0;
-        if (length_field)
-          std::from_chars(length_field->data(), length_field->data() + length_field->size(),
-                          length);
-        const bool declared_too_large = length_field != nullptr && length > max;
+        const std::uint64_t length = framing.length.value_or(0);
+        const bool declared_too_large = length > max;
         const std::string* expect = head.find("Expect");
         const bool expects_continue =
-            !head.is_http10() && expect != nullptr && is_field(*expect, "100-continue");
+            !head.is_http10() && expect != nullptr && equals_ignoring_case(*expect, "100-continue");
         // A client that asked first gets no go-ahead for a body too large,
         // and so sends nothing to drain.
         const bool go_ahead = !(declared_too_large && expects_continue);
@@ -456,7 +461,7 @@ void HttpConnection::run() {
                   take(static_cast<std::size_t>(std::min<std::uint64_t>(left, buffered()))).size();
             }
           }
-        } else if (chunked) {
+        } else if (framing.chunked) {
           ReaderBytes bytes(*this);
           ChunkedResult result = read_chunked(bytes, max, body);
           problem = result.problem;
@@ -499,7 +504,7 @@ void HttpConnection::run() {
           refuse(400, "malformed-request", "Malformed request",
                  "the client closed its side of the connection before the whole body arrived (" +
                      std::to_string(body.size()) + " bytes" +
-                     (length_field
+                     (framing.length
                           ? " of the " + std::to_string(length) + " its Content-Length announced)"
                           : std::string(", and no last chunk)")));
           return;
@@ -507,29 +512,23 @@ void HttpConnection::run() {
         if (read == BodyRead::kShort) {
           refuse(408, "request-timeout", "Request incomplete",
                  "the request did not arrive whole within gateway.http.io_timeout_seconds (" +
-                     (length_field ? "its body stopped before its Content-Length of " +
-                                         std::to_string(length) + " bytes)"
-                                   : std::string("its chunked body did not end)")));
+                     (framing.length ? "its body stopped before its Content-Length of " +
+                                           std::to_string(length) + " bytes)"
+                                     : std::string("its chunked body did not end)")));
           return;
         }
       } else if (HeadWatch::done_reading(slot)) {
-        refuse(408, "request-timeout", "Request incomplete",
-               "the request line and headers did not arrive within "
-               "gateway.http.io_timeout_seconds");
+        refuse_head_timeout();
         return;
       }
 
       HttpAnswer answer = handler.answer(head, body);
       keep_alive = keep_alive && !answer.close;
-      out_.clear();
-      AnswerFraming framing;
-      framing.http10 = head.is_http10();
-      framing.keep_alive = keep_alive;
-      framing.omit_body = head.method == "HEAD";
-      framing.date = http_date();
-      framing.server = server;
-      format_answer(out_, answer, framing);
-      if (!send_all(out_)) return;
+      AnswerFraming answer_framing;
+      answer_framing.http10 = head.is_http10();
+      answer_framing.keep_alive = keep_alive;
+      answer_framing.omit_body = head.method == "HEAD";
+      if (!send_answer(answer, answer_framing)) return;
       if (!keep_alive) {
         linger(fd_);
         return;

@@ -168,8 +168,12 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   bool read_head(HttpRequestHead& head, HeadWatch::Slot& slot);
   // Sends all of `bytes`; false when the client is gone.
   bool send_all(std::string_view bytes);
+  // Formats `answer` with the Date and Server fields and sends it.
+  bool send_answer(const HttpAnswer& answer, AnswerFraming framing);
   // Answers a request that could not be read, then closes (lingering).
   void refuse(int status, const char* slug, const char* title, const std::string& detail);
+  // The 408 for a head that did not arrive within io_timeout_seconds.
+  void refuse_head_timeout();
 
   ConnectionShared& shared_;
   std::chrono::steady_clock::time_point since_;
@@ -177,7 +181,8 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   std::string in_;  // read, not yet consumed from in_pos_ on
   std::size_t in_pos_ = 0;
   Fill last_fill_ = Fill::kData;
-  std::string out_;  // the answer being sent
+  std::string out_;     // the answer being sent
+  std::string server_;  // the Server field's value; empty: none
 };
 
 class HttpConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {

@@ -5,9 +5,7 @@
 #include <cctype>
 
 namespace herald::gateway {
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(a[i])) !=
@@ -17,6 +15,8 @@ bool iequals(std::string_view a, std::string_view b) {
   }
   return true;
 }
+
+namespace {
 
 // RFC 9110 §5.6.2: the characters of a token (method, field name).
 bool is_tchar(unsigned char c) {
@@ -44,7 +44,7 @@ bool lists(std::string_view value, std::string_view token) {
     std::string_view item = value.substr(0, comma);
     while (!item.empty() && is_ows(item.front())) item.remove_prefix(1);
     while (!item.empty() && is_ows(item.back())) item.remove_suffix(1);
-    if (iequals(item, token)) return true;
+    if (equals_ignoring_case(item, token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -160,21 +160,23 @@ HeadParse parse_field_line(std::string_view line, HttpRequestHead& head) {
 
 const std::string* HttpRequestHead::find(std::string_view name) const {
   for (const auto& [n, v] : fields) {
-    if (iequals(n, name)) return &v;
+    if (equals_ignoring_case(n, name)) return &v;
   }
   return nullptr;
 }
 
-std::size_t HttpRequestHead::count(std::string_view name) const {
-  std::size_t n = 0;
-  for (const auto& field : fields) n += iequals(field.first, name) ? 1 : 0;
-  return n;
+std::vector<std::string> HttpRequestHead::values(std::string_view name) const {
+  std::vector<std::string> all;
+  for (const auto& [n, v] : fields) {
+    if (equals_ignoring_case(n, name)) all.push_back(v);
+  }
+  return all;
 }
 
 bool HttpRequestHead::wants_keep_alive() const {
   bool close = false, keep = false;
   for (const auto& [n, v] : fields) {
-    if (!iequals(n, "Connection")) continue;
+    if (!equals_ignoring_case(n, "Connection")) continue;
     close = close || lists(v, "close");
     keep = keep || lists(v, "keep-alive");
   }

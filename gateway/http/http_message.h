@@ -29,8 +29,8 @@ struct HttpRequestHead {
 
   // The value of the first field named `name` (case-insensitive), if any.
   const std::string* find(std::string_view name) const;
-  // How many fields are named `name`.
-  std::size_t count(std::string_view name) const;
+  // The values of every field named `name`, in order.
+  std::vector<std::string> values(std::string_view name) const;
   bool is_http10() const { return version == "HTTP/1.0"; }
   // Whether the client asks to keep the connection open: HTTP/1.1 unless
   // Connection lists "close", HTTP/1.0 only when it lists "keep-alive".
@@ -58,6 +58,9 @@ struct HeadParse {
   int status = 400;
   std::string problem;
 };
+
+// ASCII case-insensitive equality, for field names and tokens.
+bool equals_ignoring_case(std::string_view a, std::string_view b);
 
 // Parses a head from the start of `bytes` (leading empty lines are skipped,
 // RFC 9112 §2.2). Lines end in CRLF or a bare LF. Checks syntax and limits
