@@ -73,7 +73,8 @@ Status AggregateRepository::advance(const AggregateType& type, const StreamId& s
   // Drop the cache's reference: if ours is then the last one (no reader of
   // GET /v1/aggregates holds it), nobody can reach the state any more and it
   // can change in place. Every state the cache holds was made non-const.
-  cache_.evict(key);
+  // The entry stays for the put() below.
+  cache_.release(key);
   std::shared_ptr<AggregateState> state;
   if (decided_on.use_count() == 1) {
     // Pairs with the release of the last other holder's reference: its reads

@@ -19,7 +19,7 @@ StateCache::StatePtr StateCache::get(const std::string& key) {
   Shard& s = shard_for(key);
   std::lock_guard lock(s.mutex);
   auto it = s.index.find(key);
-  if (it == s.index.end()) return nullptr;
+  if (it == s.index.end() || !it->second->second) return nullptr;
   s.order.splice(s.order.begin(), s.order, it->second);
   return it->second->second;
 }
@@ -31,7 +31,8 @@ void StateCache::put(const std::string& key, StatePtr state) {
   std::lock_guard lock(s.mutex);
   auto it = s.index.find(key);
   if (it != s.index.end()) {
-    if (it->second->second->version > state->version) return;
+    const StatePtr& held = it->second->second;
+    if (held && held->version > state->version) return;
     replaced = std::exchange(it->second->second, std::move(state));
     s.order.splice(s.order.begin(), s.order, it->second);
     return;
@@ -56,11 +57,19 @@ void StateCache::evict(const std::string& key) {
   s.index.erase(it);
 }
 
+void StateCache::release(const std::string& key) {
+  Shard& s = shard_for(key);
+  StatePtr dropped;  // released after the lock
+  std::lock_guard lock(s.mutex);
+  auto it = s.index.find(key);
+  if (it != s.index.end()) dropped = std::move(it->second->second);
+}
+
 std::size_t StateCache::size() const {
   std::size_t n = 0;
   for (const auto& s : shards_) {
     std::lock_guard lock(s.mutex);
-    n += s.order.size();
+    for (const Entry& e : s.order) n += e.second ? 1 : 0;
   }
   return n;
 }

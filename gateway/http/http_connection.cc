@@ -265,29 +265,38 @@ class ReaderBytes final : public ByteSource {
   HttpConnection& c_;
 };
 
-HttpConnection::Fill HttpConnection::fill() {
-  if (in_pos_ == in_.size()) {
-    in_.clear();
-    in_pos_ = 0;
-  } else if (in_pos_ > 0 && in_pos_ >= in_.size() / 2) {
-    in_.erase(0, in_pos_);
-    in_pos_ = 0;
+void RecvBuffer::consume(std::size_t n) {
+  begin_ += std::min(n, size());
+  if (begin_ == end_) begin_ = end_ = 0;
+}
+
+char* RecvBuffer::room(std::size_t n) {
+  if (capacity_ - end_ < n && begin_ > 0) {
+    std::memmove(data_.get(), data_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
   }
+  if (capacity_ - end_ < n) {
+    const std::size_t grown = std::max(capacity_ * 2, end_ + n);
+    auto bigger = std::make_unique_for_overwrite<char[]>(grown);
+    if (end_ > 0) std::memcpy(bigger.get(), data_.get(), end_);
+    data_ = std::move(bigger);
+    capacity_ = grown;
+  }
+  return data_.get() + end_;
+}
+
+HttpConnection::Fill HttpConnection::fill() {
   constexpr std::size_t kChunk = 16384;
-  const std::size_t old = in_.size();
-  in_.resize(old + kChunk);
+  char* room = in_.room(kChunk);
   for (;;) {
-    const ssize_t n = ::recv(fd_, in_.data() + old, kChunk, 0);
+    const ssize_t n = ::recv(fd_, room, kChunk, 0);
     if (n > 0) {
-      in_.resize(old + static_cast<std::size_t>(n));
+      in_.commit(static_cast<std::size_t>(n));
       return last_fill_ = Fill::kData;
     }
-    in_.resize(old);
     if (n == 0) return last_fill_ = Fill::kEnd;
-    if (errno == EINTR) {
-      in_.resize(old + kChunk);
-      continue;
-    }
+    if (errno == EINTR) continue;
     // SO_RCVTIMEO: a read that waited io_timeout_seconds.
     if (errno == EAGAIN || errno == EWOULDBLOCK) return last_fill_ = Fill::kTimeout;
     return last_fill_ = Fill::kError;
@@ -295,9 +304,8 @@ HttpConnection::Fill HttpConnection::fill() {
 }
 
 std::string_view HttpConnection::take(std::size_t n) {
-  n = std::min(n, buffered());
-  std::string_view got(in_.data() + in_pos_, n);
-  in_pos_ += n;
+  std::string_view got = in_.unread().substr(0, n);
+  in_.consume(got.size());
   return got;
 }
 
@@ -339,11 +347,11 @@ bool HttpConnection::read_head(HttpRequestHead& head, HeadWatch::Slot& slot) {
   static const HeadLimits kLimits;
   std::size_t scanned = 0;
   for (;;) {
-    const std::string_view bytes(in_.data() + in_pos_, buffered());
+    const std::string_view bytes = in_.unread();
     if (bytes.find('\n', scanned) != std::string_view::npos || bytes.size() > kLimits.max_head) {
       HeadParse parsed = parse_head(bytes, head, kLimits);
       if (parsed.kind == HeadParse::kDone) {
-        in_pos_ += parsed.consumed;
+        in_.consume(parsed.consumed);
         return true;
       }
       if (parsed.kind == HeadParse::kBad) {
@@ -368,7 +376,7 @@ bool HttpConnection::read_head(HttpRequestHead& head, HeadWatch::Slot& slot) {
     }
     // The client closed: quietly between requests, with a 400 in the middle
     // of one (what came is not a request).
-    const std::string_view rest(in_.data() + in_pos_, buffered());
+    const std::string_view rest = in_.unread();
     if (got == Fill::kEnd && rest.find_first_not_of("\r\n") != std::string_view::npos) {
       refuse(400, "malformed-request", "Malformed request",
              "the connection ended in the middle of the request head");

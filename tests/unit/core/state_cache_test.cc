@@ -30,6 +30,24 @@ TEST(StateCache, NeverGoesBackToAnOlderVersion) {
   EXPECT_FALSE(cache.get("a"));
 }
 
+TEST(StateCache, AReleasedEntryLetsGoOfItsStateAndMissesUntilPutAgain) {
+  StateCache cache(4);
+  auto held = state(1, "one");
+  cache.put("a", held);
+  cache.put("b", state(0, "b"));
+  cache.release("a");
+  EXPECT_EQ(held.use_count(), 1);  // the cache's reference is gone
+  EXPECT_FALSE(cache.get("a"));
+  EXPECT_EQ(cache.size(), 1u);
+  cache.put("a", state(2, "two"));
+  ASSERT_TRUE(cache.get("a"));
+  EXPECT_EQ(cache.get("a")->version, 2);
+  EXPECT_EQ(cache.size(), 2u);
+  cache.release("missing");  // nothing to release: no entry is made
+  EXPECT_FALSE(cache.get("missing"));
+  EXPECT_EQ(cache.size(), 2u);
+}
+
 TEST(StateCache, ALargeCacheIsShardedAndKeepsItsCapacity) {
   constexpr std::size_t kCapacity = 2048;
   StateCache cache(kCapacity);
