@@ -63,6 +63,19 @@ TEST(ParseJsonBody, RefusesAKeyTwiceInOneObject) {
 
 // nlohmann throws out_of_range, not parse_error, for a number beyond a
 // double: it was answered 500 Internal error.
+TEST(ParseJsonBody, BuildsTheDocumentNlohmannsParserBuilds) {
+  for (
+      const char* text :
+      {R"({"type":"UpdateUser","data":{"name":"Ada","tags":["a","b"],"n":-3,"u":18446744073709551615,"f":1.5e3,"t":true,"z":null}})",
+       R"([1,[2,[3,{"a":[{},[]]}]],{"b":{"c":{"d":"e"}}},"x"])", R"("just a string")", "42", "null",
+       R"({"":{"":[""]},"\u00e9t\u00e9":"caf\u00e9","esc":"a\"b\\c\n"})",
+       R"({"m":[{"k":1,"l":[{"k":2}]},{"k":3}],"last":{}})"}) {
+    auto parsed = parse_json_body(text);
+    ASSERT_TRUE(std::holds_alternative<Json>(parsed)) << text;
+    EXPECT_EQ(std::get<Json>(parsed), Json::parse(text)) << text;
+  }
+}
+
 TEST(ParseJsonBody, ANumberBeyondADoubleIsBadInput) {
   for (const char* body : {R"({"n":1e400})", R"({"n":-1e400})", R"([1,2,1E+999])"}) {
     auto parsed = parse_json_body(body);
