@@ -111,9 +111,14 @@ Status DocumentProjection::apply(const RecordedEvent& event) {
         if (config_->sort && (!existed || rule->touches_sort)) {
           SortKey key = sort_key_of(d.body);
           // The index entry's copy of the key tells whether the field moved.
-          if (!existed || d.sort_position->key != key) {
-            if (existed) sort_index_.erase(d.sort_position);
+          if (!existed) {
             d.sort_position = sort_index_.insert(SortEntry{std::move(key), &*it}).first;
+          } else if (d.sort_position->key != key) {
+            // The entry's node moves to its new place rather than being
+            // freed and made anew.
+            auto node = sort_index_.extract(d.sort_position);
+            node.value().key = std::move(key);
+            d.sort_position = sort_index_.insert(std::move(node)).position;
           }
         }
         ++stats_.applied;
