@@ -60,6 +60,13 @@ bool valid_identifier(const std::string& s) {
   return true;
 }
 
+CommandOutcome invalid_aggregate_id() {
+  return outcome(Kind::kBadRequest,
+                 make_problem(400, "malformed-request", "Malformed request",
+                              "the aggregate id must be 1-256 bytes of printable UTF-8 without "
+                              "spaces, '/', '?', '#' or '%'"));
+}
+
 CommandRouter::CommandRouter(EventStore& store, LimitsConfig limits, const UpcasterChain* upcasters)
     : store_(store), limits_(limits), repository_(store, limits.aggregate_cache_size, upcasters) {}
 
@@ -139,12 +146,7 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
                                                    "\"data\" must be a JSON object"));
   }
   const std::string id = request.aggregate_id.empty() ? make_uuid() : request.aggregate_id;
-  if (!valid_identifier(id)) {
-    return outcome(Kind::kBadRequest,
-                   make_problem(400, "malformed-command", "Malformed command",
-                                "the aggregate id must be 1-256 bytes of printable UTF-8 without "
-                                "spaces, '/', '?', '#' or '%'"));
-  }
+  if (!valid_identifier(id)) return invalid_aggregate_id();
   if (cmd->second.validate) {
     auto errors = cmd->second.validate(request.data);
     if (!errors.empty()) {
@@ -352,10 +354,7 @@ void CommandRouter::await_version(const StreamId& stream, Version version) {
 CommandOutcome CommandRouter::get_state(const std::string& type_name, const std::string& id) {
   const AggregateType* type = find(type_name);
   if (type == nullptr) return unknown_type(type_name);
-  if (!valid_identifier(id)) {
-    return outcome(Kind::kBadRequest,
-                   make_problem(400, "malformed-request", "Malformed request", "invalid aggregate id"));
-  }
+  if (!valid_identifier(id)) return invalid_aggregate_id();
   auto loaded = repository_.load(*type, StreamId{type_name, id});
   if (!loaded.is_ok()) {
     if (loaded.status().code() == StatusCode::kFailed) {

@@ -70,4 +70,8 @@ class CommandRouter final : public CommandDispatcher {
 // as U+FFFD, and could not be addressed again.
 bool valid_identifier(const std::string& s);
 
+// The 400 for an aggregate id that is not a valid_identifier(): what
+// commands, aggregates and streams answer alike.
+CommandOutcome invalid_aggregate_id();
+
 }  // namespace herald::gateway

@@ -272,6 +272,8 @@ class ApiHandler final : public ConnectionHandler {
     if (runtime_.router().find(type) == nullptr) {
       return outcome_reply(runtime_.router().get_state(type, id));  // the 404 with its hint
     }
+    // No stream has such an id: say why, rather than 404 with the id mangled.
+    if (!valid_identifier(id)) return outcome_reply(invalid_aggregate_id());
     // A version: beyond INT64_MAX it would turn negative, "from the start".
     auto from = uint_param(q, "from", 0, static_cast<std::uint64_t>(INT64_MAX));
     if (auto* b = std::get_if<BadInput>(&from)) return bad_reply(std::move(*b));

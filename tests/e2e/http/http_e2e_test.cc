@@ -223,6 +223,16 @@ TEST_F(HttpE2E, MalformedRequestsAre400) {
   expect_problem(not_utf8, 400);
   EXPECT_NE(not_utf8.body.find("printable UTF-8"), std::string::npos) << not_utf8.body;
   EXPECT_EQ(post("/v1/commands/User/%E2%82%AC", create_user("E", "e@example.com")).status, 200);
+  // Reads answer such an id the same way, not with a 404 for a stream whose
+  // key the id breaks ("User/a/b") or mangles.
+  for (const char* target :
+       {"/v1/streams/User/a%2Fb", "/v1/streams/User/%00", "/v1/streams/User/%C3%28",
+        "/v1/aggregates/User/a%2Fb", "/v1/aggregates/User/%FF"}) {
+    auto read = get(target);
+    expect_problem(read, 400);
+    EXPECT_NE(read.body.find("printable UTF-8"), std::string::npos) << target << " " << read.body;
+  }
+  EXPECT_EQ(get("/v1/streams/User/%E2%82%AC").status, 200);
   // The gateway is still fine afterwards.
   EXPECT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
 }
