@@ -4,6 +4,9 @@
 # is small and noisy).
 #   ./scripts/bench.sh            all of them
 #   ./scripts/bench.sh http       one: store | aggregate | projection | http
+#   BENCH_WITHOUT_PROJECTIONS=1 ./scripts/bench.sh http
+#                                 the HTTP one on the default config without
+#                                 its projections: the command path alone
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -30,8 +33,16 @@ bench_http() {
   local work hport bport hpid bpid
   work="$(mktemp -d /tmp/herald-bench.XXXXXX)"
   hport="$(free_port)"
+  local config=() setup="default config"
+  if [ "${BENCH_WITHOUT_PROJECTIONS:-0}" = 1 ]; then
+    # The default config up to its projections section, its last.
+    sed '/^projections:/,$d' "$HERALD_ROOT/config/herald.yaml" > "$work/commands-only.yaml"
+    grep -q '^aggregates:' "$work/commands-only.yaml" || { echo "config/herald.yaml: no aggregates before projections" >&2; return 1; }
+    config=(-c "$work/commands-only.yaml")
+    setup="default config without its projections"
+  fi
   HERALD_LISTEN="127.0.0.1:$hport" HERALD_DATA_DIR="$work" HERALD_LOG_LEVEL=warn \
-    "$BIN/herald" > "$work/herald.log" 2>&1 &
+    "$BIN/herald" "${config[@]}" > "$work/herald.log" 2>&1 &
   hpid=$!
   bport="$(free_port)"
   "$BIN/bench_http_baseline" "$bport" 64 2> "$work/baseline.log" &
@@ -61,7 +72,7 @@ bench_http() {
   br="$(printf '%s\n' "${b_rps[@]}" | median)"
   hp="$(printf '%s\n' "${h_p99[@]}" | median)"
   bp="$(printf '%s\n' "${b_p99[@]}" | median)"
-  echo "http commands (UpdateUser, 64 connections, fsync batch): herald ${hr} req/s (p99 ${hp} ms)," \
+  echo "http commands (UpdateUser, 64 connections, fsync batch, ${setup}): herald ${hr} req/s (p99 ${hp} ms)," \
        "bare Poco ${br} req/s (p99 ${bp} ms), ratio $(awk -v a="$hr" -v b="$br" 'BEGIN{printf "%.2f", a/b}') (goal >= 0.70)"
 }
 
