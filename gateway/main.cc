@@ -97,29 +97,6 @@ bool looks_like_config(const std::string& word) {
   return ends_with(".yaml") || ends_with(".yml");
 }
 
-// Refuses what a command would otherwise ignore: `herald check my.yaml`
-// checked the embedded config and said "ok".
-void check_operands(const Args& a) {
-  static const std::vector<std::string> kCommands = {"serve",   "check",   "plugins", "docs",
-                                                     "rebuild", "version", "help"};
-  if (std::find(kCommands.begin(), kCommands.end(), a.command) == kCommands.end()) {
-    std::string message = "unknown command '" + a.command + "'";
-    if (looks_like_config(a.command)) {
-      message += " (a config file goes after -c: herald -c " + a.command + ")";
-    } else if (auto hint = did_you_mean(a.command, kCommands); !hint.empty()) {
-      message += " (" + hint + ")";
-    }
-    throw std::invalid_argument(message);
-  }
-  const bool takes_operands = a.command == "plugins" || a.command == "rebuild";
-  if (takes_operands || a.rest.empty()) return;
-  std::string message = a.command + " takes no arguments, not '" + a.rest.front() + "'";
-  if (looks_like_config(a.rest.front())) {
-    message += " (a config file goes after -c: herald " + a.command + " -c " + a.rest.front() + ")";
-  }
-  throw std::invalid_argument(message);
-}
-
 GatewayConfig load_config(const Args& args) {
   ConfigDocument doc = args.config
                            ? ConfigDocument::from_file(*args.config)
@@ -324,27 +301,64 @@ int rebuild(const Args& args) {
   }
 }
 
+int help(const Args&) {
+  std::cout << kUsage;
+  return 0;
+}
+
+int version(const Args&) {
+  std::cout << "herald " << HERALD_VERSION << " (plugin ABI " << herald::kAbiVersion << ")\n";
+  return 0;
+}
+
+struct Command {
+  const char* name;
+  bool takes_operands;
+  int (*run)(const Args&);
+};
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      {"serve", false, serve}, {"check", false, check},    {"plugins", true, plugins},
+      {"docs", false, docs},   {"rebuild", true, rebuild}, {"version", false, version},
+      {"help", false, help},
+  };
+  return kCommands;
+}
+
+// The command `a` names, once its operands are checked: refuses what a
+// command would otherwise ignore (`herald check my.yaml` checked the
+// embedded config and said "ok").
+const Command& command_for(const Args& a) {
+  std::vector<std::string> names;
+  for (const Command& c : commands()) {
+    if (a.command != c.name) {
+      names.emplace_back(c.name);
+      continue;
+    }
+    if (c.takes_operands || a.rest.empty()) return c;
+    std::string message = a.command + " takes no arguments, not '" + a.rest.front() + "'";
+    if (looks_like_config(a.rest.front())) {
+      message +=
+          " (a config file goes after -c: herald " + a.command + " -c " + a.rest.front() + ")";
+    }
+    throw std::invalid_argument(message);
+  }
+  std::string message = "unknown command '" + a.command + "'";
+  if (looks_like_config(a.command)) {
+    message += " (a config file goes after -c: herald -c " + a.command + ")";
+  } else if (auto hint = did_you_mean(a.command, names); !hint.empty()) {
+    message += " (" + hint + ")";
+  }
+  throw std::invalid_argument(message);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     Args args = parse_args(argc, argv);
-    check_operands(args);
-    if (args.command == "help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (args.command == "version") {
-      std::cout << "herald " << HERALD_VERSION << " (plugin ABI " << herald::kAbiVersion << ")\n";
-      return 0;
-    }
-    if (args.command == "serve") return serve(args);
-    if (args.command == "check") return check(args);
-    if (args.command == "plugins") return plugins(args);
-    if (args.command == "rebuild") return rebuild(args);
-    if (args.command == "docs") return docs(args);
-    std::cerr << "herald: unknown command '" << args.command << "'\n" << kUsage;
-    return 2;
+    return command_for(args).run(args);
   } catch (const ConfigErrors& e) {
     std::cerr << e.what() << "\n";
     return 1;
