@@ -14,8 +14,10 @@
 // - framing that two HTTP readers could take differently (Content-Length
 //   with Transfer-Encoding, two different Content-Lengths, Transfer-Encoding
 //   in HTTP/1.0, and what parse_head refuses: whitespace in a field name, a
-//   line without a colon, obs-fold) is a 400, a transfer coding other than
-//   chunked a 501, a version other than 1.x a 505, and the connection closes;
+//   line without a colon, obs-fold) is a 400, as is an HTTP/1.1 request
+//   without exactly one Host field (RFC 9112 §3.2); a transfer coding other
+//   than chunked is a 501, a version other than 1.x a 505, and the
+//   connection closes;
 // - heads that cannot be parsed (bad request line, oversized headers), that
 //   stall for io_timeout_seconds, or that the client cuts short get a
 //   problem+json answer (400, 408) before the connection closes;

@@ -805,14 +805,14 @@ TEST(HttpConnections, AnUnparseableRequestIsAProblem) {
   auto dir = make_temp_dir("herald-garbage-");
   HeraldProcess herald(dir, {"-c", http_test_config(dir, "threads: 2").string()});
   herald.start();
-  std::string many_fields = "GET /health/live HTTP/1.1\r\n";
+  std::string many_fields = "GET /health/live HTTP/1.1\r\nHost: x\r\n";
   for (int i = 0; i < 200; ++i) many_fields += "X-" + std::to_string(i) + ": v\r\n";
   // Too large: 431 for fields (RFC 6585), 414 for the target.
   const std::vector<std::pair<std::string, std::string>> too_large = {
-      {"GET /health/live HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n",
+      {"GET /health/live HTTP/1.1\r\nHost: x\r\nX: " + std::string(20000, 'a') + "\r\n\r\n",
        "HTTP/1.1 431 Request Header Fields Too Large"},
       {many_fields + "\r\n", "HTTP/1.1 431 Request Header Fields Too Large"},
-      {"GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n",
+      {"GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
        "HTTP/1.1 414 Request-URI Too Large"},
   };
   for (const auto& [request, status] : too_large) {
@@ -824,10 +824,10 @@ TEST(HttpConnections, AnUnparseableRequestIsAProblem) {
       "GARBAGE\r\n\r\n",
       // Poco reads a first byte 0xFF as the end of the stream: closed unanswered.
       "\xff"
-      "GET /health/live HTTP/1.1\r\n\r\n"};
+      "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"};
   for (const std::string& bad : unparseable) {
-    std::string raw =
-        raw_exchange(herald.port(), bad + "GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n");
+    std::string raw = raw_exchange(
+        herald.port(), bad + "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(status_lines(raw), std::vector<std::string>{"HTTP/1.1 400 Bad Request"}) << raw;
     EXPECT_NE(raw.find("Connection: Close"), std::string::npos) << raw;
     EXPECT_NE(raw.find("urn:herald:problem:malformed-request"), std::string::npos) << raw;
@@ -854,8 +854,10 @@ TEST(HttpIoTimeout, ATrickledRequestIsCutOffAfterTheTimeout) {
       Poco::Net::StreamSocket socket(
           Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(herald.port())));
       // The first trickles its head, the second its body.
-      const std::string whole = "POST /v1/commands/User/u1 HTTP/1.1\r\nContent-Length: 300\r\n\r\n";
-      const std::string head = "GET /health/live HTTP/1.1\r\nX-Pad: " + std::string(200, 'a');
+      const std::string whole =
+          "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n";
+      const std::string head =
+          "GET /health/live HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(200, 'a');
       const std::string trickled = i == 0 ? head : std::string(300, ' ');
       try {
         if (i == 1) socket.sendBytes(whole.data(), static_cast<int>(whole.size()));
@@ -903,10 +905,11 @@ TEST(HttpConnections, ABigLastAnswerReachesAClientThatSendsMore) {
   Poco::Net::StreamSocket socket(Poco::Net::SocketAddress::IPv4);
   socket.setReceiveBufferSize(4096);
   socket.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(herald.port())));
-  const std::string get = "GET /v1/events?after=0&limit=300 HTTP/1.1\r\nConnection: close\r\n\r\n";
+  const std::string get =
+      "GET /v1/events?after=0&limit=300 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   socket.sendBytes(get.data(), static_cast<int>(get.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const std::string more = "GET /health/live HTTP/1.1\r\n\r\n";
+  const std::string more = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
   socket.sendBytes(more.data(), static_cast<int>(more.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   std::string error;
@@ -937,7 +940,7 @@ TEST(HttpWorkers, ANewConnectionHasAGraceForItsFirstRequest) {
   HttpResult third;
   std::thread waiting([&] { third = herald.request("GET", "/health/live"); });  // queued
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const std::string get = "GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n";
+  const std::string get = "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   for (auto& socket : early) {
     socket.sendBytes(get.data(), static_cast<int>(get.size()));
     const std::string answer = read_to_end(socket, 10);
@@ -956,14 +959,15 @@ TEST(HttpConnections, AnOversizedBodyIs413HoweverItComes) {
   auto dir = make_temp_dir("herald-oversize-");
   HeraldProcess herald(dir, {"-c", http_test_config(dir, "max_body_bytes: 1024").string()});
   herald.start();
-  std::string announced = raw_exchange(
-      herald.port(),
-      "POST /v1/commands/User/u1 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+  std::string announced = raw_exchange(herald.port(),
+                                       "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\nExpect: "
+                                       "100-continue\r\nContent-Length: 5000\r\n\r\n");
   EXPECT_EQ(status_lines(announced),
             std::vector<std::string>{"HTTP/1.1 413 Request Entity Too Large"})
       << announced;
   std::string chunk(1000, ' ');
-  std::string chunked = "POST /v1/commands/User/u1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string chunked =
+      "POST /v1/commands/User/u1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 3; ++i) chunked += "3e8\r\n" + chunk + "\r\n";
   std::string answer = raw_exchange(herald.port(), chunked + "0\r\n\r\n");
   EXPECT_EQ(status_lines(answer), std::vector<std::string>{"HTTP/1.1 413 Request Entity Too Large"})
@@ -971,7 +975,7 @@ TEST(HttpConnections, AnOversizedBodyIs413HoweverItComes) {
   EXPECT_NE(answer.find("gateway.http.max_body_bytes"), std::string::npos) << answer;
   // Within the limit, with the go-ahead.
   std::string fits = raw_exchange(herald.port(),
-                                  "POST /v1/nowhere HTTP/1.1\r\nExpect: 100-continue\r\n"
+                                  "POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                                   "Connection: close\r\nContent-Length: 2\r\n\r\n{}");
   EXPECT_EQ(status_lines(fits),
             (std::vector<std::string>{"HTTP/1.1 100 Continue", "HTTP/1.1 404 Not Found"}))
@@ -985,40 +989,81 @@ TEST(HttpConnections, AnOversizedBodyIs413HoweverItComes) {
 // how a request is smuggled past a proxy: refused, and the connection
 // closes, so that nothing after it is read as a request. A transfer coding
 // herald cannot read is 501.
+// RFC 9112 §3.2: an HTTP/1.1 request without a Host field, with two, or
+// with one that is not a host is a 400, and the connection closes (which
+// host two fields mean depends on who reads them).
+TEST(HttpConnections, AnHttp11RequestNeedsExactlyOneHost) {
+  auto dir = make_temp_dir("herald-host-");
+  HeraldProcess herald(dir);
+  herald.start();
+  const std::string next = "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"GET /health/live HTTP/1.1\r\n\r\n", "must have a Host field"},
+      {"GET /health/live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "2 Host fields"},
+      {"GET /health/live HTTP/1.1\r\nhost: a\r\nHOST: a\r\n\r\n", "2 Host fields"},
+      {"GET /health/live HTTP/1.1\r\nHost: a b\r\n\r\n", "not a host"},
+      {"GET /health/live HTTP/1.1\r\nHost: a/b\r\n\r\n", "not a host"},
+      {"GET /health/live HTTP/1.1\r\nHost: a,b\r\n\r\n", "not a host"},
+      {"GET /health/live HTTP/1.1\r\nHost: user@a\r\n\r\n", "not a host"},
+  };
+  for (const auto& [request, detail] : refused) {
+    std::string raw = raw_exchange(herald.port(), request + next);
+    EXPECT_EQ(status_lines(raw), std::vector<std::string>{"HTTP/1.1 400 Bad Request"}) << raw;
+    EXPECT_NE(raw.find(detail), std::string::npos) << raw;
+    EXPECT_NE(raw.find("Connection: Close"), std::string::npos) << raw;
+  }
+  // A host with a port, an IPv6 literal, an empty Host (RFC 9112 allows it
+  // for a target without an authority) and HTTP/1.0 without one are fine.
+  for (const std::string request :
+       {"GET /health/live HTTP/1.1\r\nHost: example.com:8080\r\nConnection: close\r\n\r\n",
+        "GET /health/live HTTP/1.1\r\nHost: [::1]:8080\r\nConnection: close\r\n\r\n",
+        "GET /health/live HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n",
+        "GET /health/live HTTP/1.0\r\n\r\n"}) {
+    std::string raw = raw_exchange(herald.port(), request);
+    ASSERT_EQ(status_lines(raw).size(), 1u) << raw;
+    EXPECT_NE(status_lines(raw)[0].find(" 200 OK"), std::string::npos) << raw;
+  }
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
   auto dir = make_temp_dir("herald-framing-");
   HeraldProcess herald(dir);
   herald.start();
   const std::string create =
       "{\"type\":\"CreateUser\",\"data\":{\"name\":\"Eve\",\"email\":\"eve@example.com\"}}";
-  const std::string next = "GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n";
+  const std::string next = "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   struct Case {
     std::string request;
     std::string status;
     std::string detail;
   };
   const std::vector<Case> cases = {
-      {"POST /v1/commands/User/f1 HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: "
+      {"POST /v1/commands/User/f1 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: "
        "chunked\r\n\r\n" +
            std::string("45\r\n") + create + "\r\n0\r\n\r\n",
        "HTTP/1.1 400 Bad Request", "both Content-Length and Transfer-Encoding"},
-      {"POST /v1/commands/User/f2 HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 69\r\n\r\n" +
+      {"POST /v1/commands/User/f2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: "
+       "69\r\n\r\n" +
            create,
        "HTTP/1.1 400 Bad Request", "Content-Length 3 and 69"},
-      {"POST /v1/commands/User/f3 HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+      {"POST /v1/commands/User/f3 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, "
+       "chunked\r\n\r\n0\r\n\r\n",
        "HTTP/1.1 501 Not Implemented", "'gzip, chunked' is not supported"},
       // Poco's chunked stream ended quietly at a size it could not read, and
       // what followed was parsed as requests.
-      {"POST /v1/nowhere HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
-       "POST /v1/commands/User/f4 HTTP/1.1\r\nContent-Length: 69\r\n\r\n" +
+      {"POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+       "POST /v1/commands/User/f4 HTTP/1.1\r\nHost: x\r\nContent-Length: 69\r\n\r\n" +
            create,
        "HTTP/1.1 400 Bad Request", "malformed chunked body: a chunk size that is not hexadecimal"},
       // Whitespace before the colon: Poco kept "Content-Length " as another
       // field, so the body was read as the next request, while a proxy in
       // front may take it as the length (RFC 9112 §5.1: MUST be refused).
-      {"POST /v1/commands/User/f5 HTTP/1.1\r\nContent-Length : 69\r\n\r\n" + create,
+      {"POST /v1/commands/User/f5 HTTP/1.1\r\nHost: x\r\nContent-Length : 69\r\n\r\n" + create,
        "HTTP/1.1 400 Bad Request", "'Content-Length ' is malformed"},
-      {"POST /v1/commands/User/f6 HTTP/1.1\r\nTransfer-Encoding : chunked\r\nContent-Length: "
+      {"POST /v1/commands/User/f6 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : "
+       "chunked\r\nContent-Length: "
        "69\r\n\r\n" +
            create,
        "HTTP/1.1 400 Bad Request", "'Transfer-Encoding ' is malformed"},
@@ -1029,7 +1074,7 @@ TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
       // A field line without a colon, and an obs-fold line: Poco dropped the
       // first and joined the second to the field before, so neither length
       // counted and the body was read as the next request.
-      {"POST /v1/commands/User/f8 HTTP/1.1\r\nContent-Length 69\r\n\r\n" + create,
+      {"POST /v1/commands/User/f8 HTTP/1.1\r\nHost: x\r\nContent-Length 69\r\n\r\n" + create,
        "HTTP/1.1 400 Bad Request", "has no colon"},
       {"POST /v1/commands/User/f9 HTTP/1.1\r\nHost: x\r\n Content-Length: 69\r\n\r\n" + create,
        "HTTP/1.1 400 Bad Request", "obsolete line folding"},
@@ -1048,11 +1093,12 @@ TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
   }
   // The absolute form, as a proxy sends it, names the same resource.
   std::string absolute = raw_exchange(
-      herald.port(), "GET http://127.0.0.1/health/live HTTP/1.1\r\nConnection: close\r\n\r\n");
+      herald.port(),
+      "GET http://127.0.0.1/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_lines(absolute), std::vector<std::string>{"HTTP/1.1 200 OK"}) << absolute;
   // A later 1.x is answered in 1.1, 1.0 in 1.0.
-  std::string later =
-      raw_exchange(herald.port(), "GET /health/live HTTP/1.2\r\nConnection: close\r\n\r\n");
+  std::string later = raw_exchange(
+      herald.port(), "GET /health/live HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_lines(later), std::vector<std::string>{"HTTP/1.1 200 OK"}) << later;
   std::string old = raw_exchange(herald.port(), "GET /health/live HTTP/1.0\r\n\r\n");
   EXPECT_EQ(status_lines(old), std::vector<std::string>{"HTTP/1.0 200 OK"}) << old;
