@@ -379,7 +379,10 @@ bool HttpConnection::read_head(HttpRequestHead& head, HeadWatch::Slot& slot) {
   std::size_t scanned = 0;
   for (;;) {
     const std::string_view bytes = in_.unread();
-    if (bytes.find('\n', scanned) != std::string_view::npos || bytes.size() > kLimits.max_head) {
+    // Parsed at the first bytes too, so that what cannot be a request (a TLS
+    // handshake) is refused before a line end that may never come.
+    if (scanned == 0 || bytes.find('\n', scanned) != std::string_view::npos ||
+        bytes.size() > kLimits.max_head) {
       HeadParse parsed = parse_head(bytes, head, kLimits);
       if (parsed.kind == HeadParse::kDone) {
         in_.consume(parsed.consumed);

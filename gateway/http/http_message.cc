@@ -184,6 +184,30 @@ bool HttpRequestHead::wants_keep_alive() const {
   return is_http10() ? keep : true;
 }
 
+// Why the start of a request line, complete or not, cannot be one; empty
+// while it still can. A request line starts with its method, a token, so a
+// TLS handshake or another protocol's greeting (which may never send the
+// line end a request waits for) is refused at once instead of when the
+// head times out.
+std::string not_a_request_start(std::string_view start) {
+  if (start.size() >= 2 && start[0] == '\x16' && start[1] == '\x03') {
+    return "this is a TLS handshake: herald's HTTP API speaks plain HTTP (use http://, or put a "
+           "TLS-terminating proxy in front of it)";
+  }
+  // An empty line's CR, its LF still to come; a first byte that may be a
+  // TLS record's, its version still to come.
+  if (start == "\r" || start == "\x16") return {};
+  constexpr const char* problem =
+      "the request does not start with a method name (a token of at most 32 characters followed "
+      "by a space): is this HTTP?";
+  std::size_t i = 0;
+  while (i < start.size() && is_tchar(static_cast<unsigned char>(start[i]))) {
+    if (++i > 32) return problem;
+  }
+  if (i == start.size() || (i > 0 && start[i] == ' ')) return {};
+  return problem;
+}
+
 HeadParse parse_head(std::string_view bytes, HttpRequestHead& head, const HeadLimits& limits) {
   head.method.clear();
   head.target.clear();
@@ -201,6 +225,11 @@ HeadParse parse_head(std::string_view bytes, HttpRequestHead& head, const HeadLi
   for (;;) {
     const std::size_t nl = bytes.find('\n', pos);
     const std::size_t line_limit = request_line ? limits.max_target + 64 : limits.max_line;
+    if (request_line) {
+      if (std::string problem = not_a_request_start(bytes.substr(pos)); !problem.empty()) {
+        return bad(std::move(problem));
+      }
+    }
     if (nl == std::string_view::npos) {
       if (bytes.size() - pos > line_limit) {
         return too_long(request_line, line_limit);

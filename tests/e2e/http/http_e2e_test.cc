@@ -1027,6 +1027,23 @@ TEST(HttpConnections, AnHttp11RequestNeedsExactlyOneHost) {
   std::filesystem::remove_all(dir);
 }
 
+// A TLS client pointed at the plain-HTTP port gets a 400 that says so at
+// once, not a 408 once the head times out (its ClientHello need not hold a
+// line feed).
+TEST(HttpConnections, ATlsHandshakeIsRefusedAtOnceWithAHint) {
+  auto dir = make_temp_dir("herald-tls-");
+  HeraldProcess herald(dir);
+  herald.start();
+  std::string hello("\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03", 11);
+  hello += std::string(32, '\x42');  // "random", no line feed anywhere
+  std::string raw = raw_exchange(herald.port(), hello);
+  EXPECT_EQ(raw.rfind("HTTP/1.1 400 ", 0), 0u) << raw;
+  EXPECT_NE(raw.find("TLS handshake"), std::string::npos) << raw;
+  EXPECT_EQ(herald.request("GET", "/health/live").status, 200);
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HttpConnections, AmbiguousFramingIsRefusedAndTheConnectionCloses) {
   auto dir = make_temp_dir("herald-framing-");
   HeraldProcess herald(dir);

@@ -48,9 +48,9 @@ TEST(ParseHead, AcceptsBareLineFeedsAndLeadingEmptyLines) {
 }
 
 TEST(ParseHead, WaitsForTheBlankLine) {
-  for (const std::string& partial :
-       std::vector<std::string>{"", "GET", "GET / HTTP/1.1", "GET / HTTP/1.1\r\nHost: x\r\n",
-                                "GET / HTTP/1.1\r\nHost: x\r\n\r"}) {
+  for (const std::string& partial : std::vector<std::string>{
+           "", "\r", "\r\n", "\r\n\r", "GET", "GET ", "M-SEARCH /", "GET / HTTP/1.1",
+           "GET / HTTP/1.1\r\nHost: x\r\n", "GET / HTTP/1.1\r\nHost: x\r\n\r"}) {
     HttpRequestHead head;
     EXPECT_EQ(parse_head(partial, head).kind, HeadParse::kIncomplete) << partial;
   }
@@ -83,6 +83,20 @@ TEST(ParseHead, RefusesMalformedRequestLines) {
   }
   // HTTP/2.0 is well-formed: what to answer it is the connection's call (505).
   EXPECT_EQ(parsed("PRI * HTTP/2.0\r\n\r\n").version, "HTTP/2.0");
+}
+
+// What cannot start a request is refused before its line ends: a TLS
+// handshake or another protocol's greeting may never send a line feed, and
+// would otherwise hold the connection until the head times out.
+TEST(ParseHead, RefusesWhatCannotStartARequestWithoutWaitingForTheLineEnd) {
+  const std::string hello("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+  EXPECT_NE(problem_of(hello).find("TLS handshake"), std::string::npos);
+  EXPECT_NE(problem_of(hello + "\n\r\n").find("TLS handshake"), std::string::npos);
+  for (const std::string& start :
+       {std::string("\x05\x01\x00", 3), std::string("\xff"), std::string(" GET / HTTP/1.1"),
+        std::string("GET\t/"), std::string("G(T"), std::string(33, 'A'), std::string("\r\n\x01")}) {
+    EXPECT_NE(problem_of(start).find("does not start with a method"), std::string::npos) << start;
+  }
 }
 
 TEST(ParseHead, KeepsToItsLimits) {
