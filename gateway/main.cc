@@ -15,12 +15,12 @@
 #include <sstream>
 #include <thread>
 
-#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <exception>
 #include <iostream>
 #include <optional>
+#include <string_view>
 
 #include "config/schema_check.h"
 #include "core/config_reference.h"
@@ -90,9 +90,9 @@ Args parse_args(int argc, char** argv) {
 
 // A word that reads like a config file given without -c.
 bool looks_like_config(const std::string& word) {
-  auto ends_with = [&](const char* suffix) {
-    const std::string s(suffix);
-    return word.size() > s.size() && word.compare(word.size() - s.size(), s.size(), s) == 0;
+  auto ends_with = [&](std::string_view suffix) {
+    return word.size() > suffix.size() &&
+           word.compare(word.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   return ends_with(".yaml") || ends_with(".yml");
 }

@@ -30,14 +30,16 @@ constexpr const char* kProblem = "application/problem+json";
 constexpr std::uint64_t kReadYourWritesWaitMs = 2000;
 constexpr std::uint64_t kReadYourWritesMaxWaitMs = 30000;
 
-// POST /v1/commands/... takes no query parameters: what a client might put
-// there belongs in the body.
-ParamRules params(std::vector<std::string> single, std::vector<std::string> repeatable = {},
-                  bool other_fields = false, std::vector<std::string> body_fields = {}) {
-  return ParamRules{std::move(single), std::move(repeatable), other_fields, std::move(body_fields)};
-}
-const ParamRules kCommandParams =
-    params({}, {}, false, {"type", "data", "expected_version", "metadata"});
+// What each resource takes in its query string (check_params), made once.
+// A command takes none: what a client might put there belongs in the body.
+const ParamRules kNoParams{};
+const ParamRules kCommandParams{.body_fields = {"type", "data", "expected_version", "metadata"}};
+const ParamRules kStreamParams{.single = {"from", "limit"}};
+const ParamRules kEventsParams{.single = {"after", "limit"}, .repeatable = {"type", "stream_type"}};
+// A document takes the read-your-writes pair; a list also paging, search,
+// order and any field as an equality filter.
+const ParamRules kDocumentParams{.single = {"min_position", "wait_ms"}};
+const ParamRules kListParams{.other_fields = true};
 
 // The target without its query, for messages.
 std::string path_of(const std::string& uri) {
@@ -141,7 +143,10 @@ class ApiHandler final : public ConnectionHandler {
     const auto& [parts, query] = std::get<RequestTarget>(target);
     const auto n = parts.size();
     // Refuses what the resource does not take (request_parsing.h: check_params).
-    auto takes = [&](const ParamRules& rules) {
+    // An empty query keeps to any rules: the message's resource name is
+    // made only for a query there is something to check in.
+    auto takes = [&](const ParamRules& rules) -> std::optional<BadInput> {
+      if (query.empty()) return std::nullopt;
       return check_params(query, rules, method + " " + path_of(request.target));
     };
 
@@ -168,50 +173,44 @@ class ApiHandler final : public ConnectionHandler {
       }
       if (what == "aggregates" && n == 4) {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
-        if (auto b = takes(params({}))) return bad_reply(std::move(*b));
+        if (auto b = takes(kNoParams)) return bad_reply(std::move(*b));
         return outcome_reply(runtime_.router().get_state(parts[2], parts[3]));
       }
       if (what == "streams" && n == 4) {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
-        if (auto b = takes(params({"from", "limit"}))) return bad_reply(std::move(*b));
+        if (auto b = takes(kStreamParams)) return bad_reply(std::move(*b));
         return stream(parts[2], parts[3], query);
       }
       if (what == "events" && n == 2) {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
-        if (auto b = takes(params({"after", "limit"}, {"type", "stream_type"})))
-          return bad_reply(std::move(*b));
+        if (auto b = takes(kEventsParams)) return bad_reply(std::move(*b));
         return events(query);
       }
       if (what == "projections" && (n == 3 || n == 4)) {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
-        // A document takes the read-your-writes pair; a list also paging,
-        // search, order and any field as an equality filter.
-        if (auto b = takes(n == 4 ? params({"min_position", "wait_ms"})
-                                  : params({}, {}, /*other_fields=*/true))) {
-          return bad_reply(std::move(*b));
-        }
+        if (auto b = takes(n == 4 ? kDocumentParams : kListParams)) return bad_reply(std::move(*b));
         return projection(parts[2], n == 4 ? &parts[3] : nullptr, query);
       }
       if (what == "admin" && n == 3 && parts[2] == "plugins") {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
-        if (auto b = takes(params({}))) return bad_reply(std::move(*b));
+        if (auto b = takes(kNoParams)) return bad_reply(std::move(*b));
         return plugins();
       }
       if (what == "admin" && n == 3 && parts[2] == "subscriptions") {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
-        if (auto b = takes(params({}))) return bad_reply(std::move(*b));
+        if (auto b = takes(kNoParams)) return bad_reply(std::move(*b));
         return json_reply(200, {{"subscriptions", runtime_.projections().status()}});
       }
       if (what == "admin" && n == 4 && parts[2] == "projections") {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
-        if (auto b = takes(params({}))) return bad_reply(std::move(*b));
+        if (auto b = takes(kNoParams)) return bad_reply(std::move(*b));
         Json st = runtime_.projections().status(parts[3]);
         if (st.is_null()) return unknown_projection(parts[3]);
         return json_reply(200, st);
       }
       if (what == "admin" && n == 5 && parts[2] == "projections" && parts[4] == "rebuild") {
         if (method != HTTPRequest::HTTP_POST) return method_not_allowed("POST");
-        if (auto b = takes(params({}))) return bad_reply(std::move(*b));
+        if (auto b = takes(kNoParams)) return bad_reply(std::move(*b));
         return rebuild(parts[3]);
       }
     }

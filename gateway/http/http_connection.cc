@@ -59,6 +59,7 @@ struct FramingProblem {
 
 constexpr std::string_view kContentLength = "Content-Length";
 constexpr std::string_view kTransferEncoding = "Transfer-Encoding";
+constexpr std::string_view kHost = "Host";
 
 // Where a request's body ends, as check_framing read it: chunked, a
 // Content-Length, or neither (no body).
@@ -66,8 +67,6 @@ struct BodyFraming {
   bool chunked = false;
   std::optional<std::uint64_t> length;
 };
-
-constexpr std::string_view kHost = "Host";
 
 // An HTTP/1.1 request has exactly one Host field, whose value is a host
 // with an optional port (or empty); RFC 9112 §3.2 has a server answer 400

@@ -90,6 +90,30 @@ std::string shown(std::string_view s, std::size_t max = 64) {
   return out;
 }
 
+// Why the start of a request line, complete or not, cannot be one; empty
+// while it still can. A request line starts with its method, a token, so a
+// TLS handshake or another protocol's greeting (which may never send the
+// line end a request waits for) is refused at once instead of when the
+// head times out.
+std::string not_a_request_start(std::string_view start) {
+  if (start.size() >= 2 && start[0] == '\x16' && start[1] == '\x03') {
+    return "this is a TLS handshake: herald's HTTP API speaks plain HTTP (use http://, or put a "
+           "TLS-terminating proxy in front of it)";
+  }
+  // An empty line's CR, its LF still to come; a first byte that may be a
+  // TLS record's, its version still to come.
+  if (start == "\r" || start == "\x16") return {};
+  constexpr const char* problem =
+      "the request does not start with a method name (a token of at most 32 characters followed "
+      "by a space): is this HTTP?";
+  std::size_t i = 0;
+  while (i < start.size() && is_tchar(static_cast<unsigned char>(start[i]))) {
+    if (++i > 32) return problem;
+  }
+  if (i == start.size() || (i > 0 && start[i] == ' ')) return {};
+  return problem;
+}
+
 HeadParse parse_request_line(std::string_view line, HttpRequestHead& head,
                              const HeadLimits& limits) {
   const std::size_t sp1 = line.find(' ');
@@ -101,9 +125,8 @@ HeadParse parse_request_line(std::string_view line, HttpRequestHead& head,
   const std::string_view method = line.substr(0, sp1);
   const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
-  if (!is_token(method) || method.size() > 32) {
-    return bad("the request method '" + shown(method) + "' is not a method name");
-  }
+  // The method, a token of at most 32 characters, is not_a_request_start's
+  // to check: parse_head asks it first.
   if (target.empty()) return bad("the request line has no target");
   if (target.size() > limits.max_target) {
     return bad("the request target is longer than " + std::to_string(limits.max_target) + " bytes",
@@ -182,30 +205,6 @@ bool HttpRequestHead::wants_keep_alive() const {
   }
   if (close) return false;
   return is_http10() ? keep : true;
-}
-
-// Why the start of a request line, complete or not, cannot be one; empty
-// while it still can. A request line starts with its method, a token, so a
-// TLS handshake or another protocol's greeting (which may never send the
-// line end a request waits for) is refused at once instead of when the
-// head times out.
-std::string not_a_request_start(std::string_view start) {
-  if (start.size() >= 2 && start[0] == '\x16' && start[1] == '\x03') {
-    return "this is a TLS handshake: herald's HTTP API speaks plain HTTP (use http://, or put a "
-           "TLS-terminating proxy in front of it)";
-  }
-  // An empty line's CR, its LF still to come; a first byte that may be a
-  // TLS record's, its version still to come.
-  if (start == "\r" || start == "\x16") return {};
-  constexpr const char* problem =
-      "the request does not start with a method name (a token of at most 32 characters followed "
-      "by a space): is this HTTP?";
-  std::size_t i = 0;
-  while (i < start.size() && is_tchar(static_cast<unsigned char>(start[i]))) {
-    if (++i > 32) return problem;
-  }
-  if (i == start.size() || (i > 0 && start[i] == ' ')) return {};
-  return problem;
 }
 
 HeadParse parse_head(std::string_view bytes, HttpRequestHead& head, const HeadLimits& limits) {

@@ -75,10 +75,10 @@ inline constexpr std::size_t kMaxIdempotencyKey = 256;
 // `?expected_version=3` on a command would skip the concurrency check it was
 // meant to make.
 struct ParamRules {
-  std::vector<std::string> single;       // at most once each
-  std::vector<std::string> repeatable;   // any number of times
-  bool other_fields = false;             // any other key, once (a projection's field filters)
-  std::vector<std::string> body_fields;  // refused with "goes in the JSON body"
+  std::vector<std::string> single{};       // at most once each
+  std::vector<std::string> repeatable{};   // any number of times
+  bool other_fields = false;               // any other key, once (a projection's field filters)
+  std::vector<std::string> body_fields{};  // refused with "goes in the JSON body"
 };
 
 // nullopt when `q` keeps to `rules`; else a 400 naming the parameter, the
