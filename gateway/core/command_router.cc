@@ -5,6 +5,7 @@
 #include "config/schema_check.h"
 #include "core/ids.h"
 #include "core/problem.h"
+#include "herald/json_text.h"
 #include "herald/utf8.h"
 
 namespace herald::gateway {
@@ -39,6 +40,16 @@ std::string fingerprint(const CommandRequest& r) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(stable_hash(basis)));
   return r.aggregate_type + "/" + id + ":" + r.type + ":" + buf;
+}
+
+// The answer to a retry with an Idempotency-Key: the first time's events,
+// with their stream, version and correlation id.
+CommandSuccess replayed(const StreamId& stream, std::vector<RecordedEvent> events) {
+  if (events.empty()) return CommandSuccess{stream, kNoVersion, {}, {}};
+  CommandSuccess s{
+      events.front().stream, events.back().version, {}, events.front().metadata.correlation_id};
+  s.events = std::move(events);
+  return s;
 }
 
 }  // namespace
@@ -90,14 +101,11 @@ CommandOutcome CommandRouter::unknown_type(const std::string& type) const {
                                                {{"known_types", known}}));
 }
 
-Json CommandRouter::success_body(const StreamId& stream, Version version,
-                                 const std::vector<RecordedEvent>& events,
-                                 const std::string& correlation_id) {
+Json CommandSuccess::body() const {
   // Built member by member: brace lists would copy every value once more.
   Json list = Json::array();
   auto& items = list.get_ref<Json::array_t&>();
   items.reserve(events.size());
-  Position last = 0;
   for (const auto& e : events) {
     Json item = Json::object();
     item["id"] = e.id;
@@ -105,19 +113,59 @@ Json CommandRouter::success_body(const StreamId& stream, Version version,
     item["version"] = e.version;
     item["position"] = e.position;
     items.push_back(std::move(item));
-    last = e.position;
   }
   Json body = Json::object();
   body["aggregate_type"] = stream.type;
   body["aggregate_id"] = stream.id;
   body["version"] = version;
   body["events"] = std::move(list);
-  if (last > 0) body["position"] = last;
+  if (!events.empty() && events.back().position > 0) body["position"] = events.back().position;
   if (!correlation_id.empty()) body["correlation_id"] = correlation_id;
   return body;
 }
 
+void CommandSuccess::append_body(std::string& out) const {
+  // body()'s members in its order: a Json object's keys are sorted.
+  constexpr auto kReplace = Json::error_handler_t::replace;
+  out.append(R"({"aggregate_id":)");
+  append_json_string(out, stream.id, kReplace);
+  out.append(R"(,"aggregate_type":)");
+  append_json_string(out, stream.type, kReplace);
+  if (!correlation_id.empty()) {
+    out.append(R"(,"correlation_id":)");
+    append_json_string(out, correlation_id, kReplace);
+  }
+  out.append(R"(,"events":[)");
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const RecordedEvent& e = events[i];
+    out.append(i == 0 ? R"({"id":)" : R"(,{"id":)");
+    append_json_string(out, e.id, kReplace);
+    out.append(R"(,"position":)");
+    append_json_integer(out, e.position);
+    out.append(R"(,"type":)");
+    append_json_string(out, e.type, kReplace);
+    out.append(R"(,"version":)");
+    append_json_integer(out, e.version);
+    out.push_back('}');
+  }
+  out.push_back(']');
+  if (!events.empty() && events.back().position > 0) {
+    out.append(R"(,"position":)");
+    append_json_integer(out, events.back().position);
+  }
+  out.append(R"(,"version":)");
+  append_json_integer(out, version);
+  out.push_back('}');
+}
+
 CommandOutcome CommandRouter::dispatch(const CommandRequest& request) {
+  Result result = execute(CommandRequest(request));
+  if (auto* success = std::get_if<CommandSuccess>(&result))
+    return outcome(Kind::kOk, success->body());
+  return std::move(std::get<CommandOutcome>(result));
+}
+
+CommandRouter::Result CommandRouter::execute(CommandRequest&& request) {
   const AggregateType* type = find(request.aggregate_type);
   if (type == nullptr) return unknown_type(request.aggregate_type);
   try {
@@ -132,7 +180,7 @@ CommandOutcome CommandRouter::dispatch(const CommandRequest& request) {
   }
 }
 
-CommandOutcome CommandRouter::run(const AggregateType& type, const CommandRequest& request) {
+CommandRouter::Result CommandRouter::run(const AggregateType& type, CommandRequest& request) {
   auto cmd = type.commands.find(request.type);
   if (cmd == type.commands.end()) {
     std::string detail = "aggregate type '" + type.type + "' has no command '" + request.type + "'";
@@ -158,8 +206,12 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
     }
   }
 
+  // What an Idempotency-Key stands for, taken before the data moves on.
+  const std::string key_fingerprint =
+      request.idempotency_key.empty() ? std::string() : fingerprint(request);
   const StreamId stream{type.type, id};
-  Command command{make_uuid(), stream, request.type, request.data, request.metadata};
+  Command command{make_uuid(), stream, request.type, std::move(request.data),
+                  std::move(request.metadata)};
   if (command.metadata.correlation_id.empty()) command.metadata.correlation_id = make_uuid();
   command.metadata.causation_id = command.id;
 
@@ -171,9 +223,7 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
   // The key is looked up in the stream's turn: a command that races the
   // first one with the same key then sees its answer ("reused", or the
   // first result), not what the first one's events did to the state.
-  std::string key_fingerprint;
   if (!request.idempotency_key.empty()) {
-    key_fingerprint = fingerprint(request);
     auto held = store_.find_idempotency(request.idempotency_key);
     if (!held.is_ok()) return store_failure(held.status(), "idempotency lookup failed");
     if (held->has_value()) {
@@ -184,9 +234,7 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
                                     "this Idempotency-Key was first used for a different command "
                                     "(" + rec.fingerprint + ")"));
       }
-      Version v = rec.events.empty() ? kNoVersion : rec.events.back().version;
-      std::string corr = rec.events.empty() ? "" : rec.events.front().metadata.correlation_id;
-      return outcome(Kind::kOk, success_body(rec.stream, v, rec.events, corr));
+      return replayed(rec.stream, std::vector<RecordedEvent>(rec.events));
     }
   }
 
@@ -245,8 +293,7 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
                                                    detail, {{"errors", decision.errors}}));
     }
     if (decision.events.empty()) {
-      return outcome(Kind::kOk,
-                     success_body(stream, state.version, {}, command.metadata.correlation_id));
+      return CommandSuccess{stream, state.version, {}, std::move(command.metadata.correlation_id)};
     }
     if (decision.events.size() > limits_.max_events_per_command) {
       return outcome(Kind::kTooLarge,
@@ -312,18 +359,15 @@ CommandOutcome CommandRouter::run(const AggregateType& type, const CommandReques
                                     "this Idempotency-Key was first used for a different command"));
       }
       repository_.forget(stream);
-      Version v = result.events.empty() ? kNoVersion : result.events.back().version;
-      std::string corr = result.events.empty() ? "" : result.events.front().metadata.correlation_id;
-      return outcome(Kind::kOk, success_body(result.events.empty() ? stream : result.events.front().stream,
-                                             v, result.events, corr));
+      return replayed(stream, std::move(result.events));
     }
     if (Status s = repository_.advance(type, stream, std::move(held_state), result.events);
         !s.is_ok()) {
       // The events are durable; only our cached view failed. Answer success.
       spdlog::error("{}", s.message());
     }
-    return outcome(Kind::kOk, success_body(stream, result.current_version, result.events,
-                                           command.metadata.correlation_id));
+    return CommandSuccess{stream, result.current_version, std::move(result.events),
+                          std::move(command.metadata.correlation_id)};
   }
   return outcome(Kind::kConflict,
                  make_problem(409, "version-conflict", "Version conflict",

@@ -11,6 +11,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "config/gateway_config.h"
 #include "core/aggregate_repository.h"
@@ -18,6 +20,23 @@
 #include "herald/store.h"
 
 namespace herald::gateway {
+
+// A command that succeeded, before it is written as a document: the events
+// it appended (or, for an idempotent retry, the first time's events).
+struct CommandSuccess {
+  StreamId stream;
+  Version version = kNoVersion;
+  std::vector<RecordedEvent> events;
+  std::string correlation_id;
+
+  // The success document of ../shared/DESIGN.md (what CommandOutcome.body
+  // holds for a 200).
+  Json body() const;
+  // Appends the same document as compact JSON text, exactly what
+  // append_json(out, body()) appends, without building body() first (the
+  // HTTP API's answer to every command).
+  void append_body(std::string& out) const;
+};
 
 class CommandRouter final : public CommandDispatcher {
  public:
@@ -28,6 +47,13 @@ class CommandRouter final : public CommandDispatcher {
 
   CommandOutcome dispatch(const CommandRequest& request) override;
 
+  // dispatch() for a caller that gives up its request (its data moves into
+  // the command instead of being copied) and writes a success itself (the
+  // HTTP API, which writes it as text with CommandSuccess::append_body).
+  // Same threads and guarantees as dispatch().
+  using Result = std::variant<CommandSuccess, CommandOutcome>;
+  Result execute(CommandRequest&& request);
+
   // Query side of the aggregate: its current state (404 problems for an
   // unknown type or an aggregate with no events).
   CommandOutcome get_state(const std::string& type, const std::string& id);
@@ -35,13 +61,8 @@ class CommandRouter final : public CommandDispatcher {
   const AggregateType* find(const std::string& type) const;
   const std::map<std::string, AggregateType>& types() const { return types_; }
 
-  // The answer to a command whose events are `events` (also rebuilds the
-  // first answer for an idempotent retry).
-  static Json success_body(const StreamId& stream, Version version,
-                           const std::vector<RecordedEvent>& events, const std::string& correlation_id);
-
  private:
-  CommandOutcome run(const AggregateType& type, const CommandRequest& request);
+  Result run(const AggregateType& type, CommandRequest& request);
   CommandOutcome unknown_type(const std::string& type) const;
   // After a conflict: waits (at most kAwaitConflicting) until the stream's
   // readable version reaches `version`. A store shows an append only once it

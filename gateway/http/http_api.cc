@@ -95,7 +95,7 @@ class ApiHandler final : public ConnectionHandler {
                     .count();
       spdlog::debug("{} {} {} {}us", request.method, request.target, reply.status, us);
     }
-    return to_answer(reply);
+    return to_answer(std::move(reply));
   }
 
   HttpAnswer refusal(int status, const std::string& slug, const std::string& title,
@@ -104,21 +104,22 @@ class ApiHandler final : public ConnectionHandler {
     reply.close = true;
     metrics_.count_request(status);
     spdlog::debug("refused a request: {} {}", status, detail);
-    return to_answer(reply);
+    return to_answer(std::move(reply));
   }
 
   void handed_over() override { metrics_.count_handed_over(); }
 
  private:
-  static HttpAnswer to_answer(const Reply& reply) {
+  static HttpAnswer to_answer(Reply&& reply) {
     HttpAnswer a;
     a.status = reply.status;
-    if (!reply.allow.empty()) a.fields.emplace_back("Allow", reply.allow);
-    if (!reply.retry_after.empty()) a.fields.emplace_back("Retry-After", reply.retry_after);
+    if (!reply.allow.empty()) a.fields.emplace_back("Allow", std::move(reply.allow));
+    if (!reply.retry_after.empty())
+      a.fields.emplace_back("Retry-After", std::move(reply.retry_after));
     a.close = reply.close;
     if (!reply.content_type.empty()) {
-      a.content_type = reply.content_type;
-      a.body = reply.text;
+      a.content_type = std::move(reply.content_type);
+      a.body = std::move(reply.text);
     } else {
       a.content_type = reply.status >= 400 ? kProblem : kJson;
       a.body.reserve(256);
@@ -242,12 +243,16 @@ class ApiHandler final : public ConnectionHandler {
     auto key = idempotency_key_of(request.values("Idempotency-Key"));
     if (auto* b = std::get_if<BadInput>(&key)) return bad_reply(std::move(*b));
     cmd.idempotency_key = std::move(std::get<std::string>(key));
-    CommandOutcome out = runtime_.router().dispatch(cmd);
-    metrics_.count_command(out.ok());
-    if (out.ok()) {
-      if (auto it = out.body.find("events"); it != out.body.end()) metrics_.count_events(it->size());
-    }
-    return outcome_reply(std::move(out));
+    CommandRouter::Result result = runtime_.router().execute(std::move(cmd));
+    auto* success = std::get_if<CommandSuccess>(&result);
+    metrics_.count_command(success != nullptr);
+    if (success == nullptr) return outcome_reply(std::move(std::get<CommandOutcome>(result)));
+    metrics_.count_events(success->events.size());
+    Reply r;
+    r.content_type = kJson;
+    r.text.reserve(256);
+    success->append_body(r.text);
+    return r;
   }
 
   std::variant<std::size_t, Reply> limit_param(const QueryParams& q, std::size_t fallback) {

@@ -37,49 +37,52 @@ inline bool plain(const std::string& s) {
 
 }  // namespace json_text_detail
 
+// A string as a JSON string: what append_json(out, Json(s), on_bad_utf8)
+// appends, without making the Json.
+inline void append_json_string(std::string& out, const std::string& s,
+                               Json::error_handler_t on_bad_utf8 = Json::error_handler_t::strict) {
+  if (!json_text_detail::plain(s)) return json_text_detail::dump_into(out, Json(s), on_bad_utf8);
+  out.push_back('"');
+  out.append(s);
+  out.push_back('"');
+}
+
+// An integer as JSON text.
+template <typename Integer>
+inline void append_json_integer(std::string& out, Integer n) {
+  char digits[24];
+  const auto r = std::to_chars(digits, digits + sizeof digits, n);
+  out.append(digits, r.ptr);
+}
+
 // `on_bad_utf8`: strict throws Json::type_error on invalid UTF-8 (as dump()
 // does); replace writes U+FFFD instead (what an HTTP answer wants).
 inline void append_json(std::string& out, const Json& j,
                         Json::error_handler_t on_bad_utf8 = Json::error_handler_t::strict) {
   using json_text_detail::dump_into;
-  using json_text_detail::plain;
   switch (j.type()) {
     case Json::value_t::null: out.append("null"); return;
     case Json::value_t::boolean:
       out.append(j.get_ref<const Json::boolean_t&>() ? "true" : "false");
       return;
     case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: {
-      char digits[24];
-      const auto r = j.is_number_unsigned()
-                         ? std::to_chars(digits, digits + sizeof digits,
-                                         j.get_ref<const Json::number_unsigned_t&>())
-                         : std::to_chars(digits, digits + sizeof digits,
-                                         j.get_ref<const Json::number_integer_t&>());
-      out.append(digits, r.ptr);
+    case Json::value_t::number_unsigned:
+      if (j.is_number_unsigned()) {
+        append_json_integer(out, j.get_ref<const Json::number_unsigned_t&>());
+      } else {
+        append_json_integer(out, j.get_ref<const Json::number_integer_t&>());
+      }
       return;
-    }
-    case Json::value_t::string: {
-      const auto& s = j.get_ref<const Json::string_t&>();
-      if (!plain(s)) return dump_into(out, j, on_bad_utf8);
-      out.push_back('"');
-      out.append(s);
-      out.push_back('"');
+    case Json::value_t::string:
+      append_json_string(out, j.get_ref<const Json::string_t&>(), on_bad_utf8);
       return;
-    }
     case Json::value_t::object: {
       out.push_back('{');
       bool first = true;
       for (const auto& [key, value] : j.get_ref<const Json::object_t&>()) {
         if (!first) out.push_back(',');
         first = false;
-        if (plain(key)) {
-          out.push_back('"');
-          out.append(key);
-          out.push_back('"');
-        } else {
-          dump_into(out, Json(key), on_bad_utf8);
-        }
+        append_json_string(out, key, on_bad_utf8);
         out.push_back(':');
         append_json(out, value, on_bad_utf8);
       }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/command_router.h"
+#include "herald/json_text.h"
 #include "herald/testing/fake_store.h"
 
 namespace herald::gateway {
@@ -43,6 +44,42 @@ TEST(ValidIdentifier, PrintableUtf8WithoutUrlDelimiters) {
   };
   for (const std::string& id : bad)
     EXPECT_FALSE(valid_identifier(id)) << ::testing::PrintToString(id);
+}
+
+RecordedEvent recorded(std::string id, std::string type, Version version, Position position) {
+  RecordedEvent e;
+  e.id = std::move(id);
+  e.type = std::move(type);
+  e.version = version;
+  e.position = position;
+  return e;
+}
+
+// The HTTP API writes a success as text; it must be the document body() is,
+// byte for byte, whatever the names hold.
+TEST(CommandSuccess, AppendBodyWritesWhatBodyDumps) {
+  const std::vector<CommandSuccess> cases = {
+      {{"User", "u1"}, 0, {recorded("e1", "UserCreated", 0, 1)}, "corr-1"},
+      {{"User", "u1"}, kNoVersion, {}, ""},  // an idempotent retry of nothing
+      {{"User", "u1"}, 7, {}, "c"},          // a command that decided no events
+      {{"Order", "o-9"},
+       3,
+       {recorded("a", "ItemAdded", 2, 41), recorded("b", "ItemAdded", 3, 42)},
+       ""},
+      {{"T\u00e9\"q", "\u00e9mile\U0001F600"},
+       1,
+       {recorded("id\"\\\n\x01", "Ty\u20acpe", 1, 18446744073709551615ull)},
+       "c\"orr\t"},
+      {{"User", "bad\xff utf8"}, 0, {recorded("e", "E\xc3", 0, 0)}, "\xed\xa0\x80"},
+  };
+  for (const CommandSuccess& success : cases) {
+    std::string expected;
+    append_json(expected, success.body(), Json::error_handler_t::replace);
+    std::string text = "prefix:";
+    success.append_body(text);
+    EXPECT_EQ(text, "prefix:" + expected);
+    EXPECT_EQ(Json::parse(text.substr(7)), Json::parse(expected));
+  }
 }
 
 // A counter: Increment {by} → Incremented {by}; Burst {n} → n events;
@@ -127,6 +164,46 @@ TEST_F(RouterTest, AcceptedCommandAppendsAndAnswers) {
   EXPECT_EQ(out.body["position"], 1);
   EXPECT_EQ(out.body["events"][0]["type"], "Incremented");
   EXPECT_EQ(router_->get_state("Counter", "c1").body["state"]["count"], 2);
+}
+
+TEST_F(RouterTest, ExecuteAnswersWhatDispatchAnswers) {
+  auto request = [](const std::string& type, const std::string& id, const std::string& key) {
+    CommandRequest r;
+    r.aggregate_type = "Counter";
+    r.aggregate_id = id;
+    r.type = type;
+    r.data = {{"by", 3}};
+    r.metadata.correlation_id = "corr-x";
+    r.idempotency_key = key;
+    return r;
+  };
+  auto result = router_->execute(request("Increment", "c1", "k1"));
+  ASSERT_TRUE(std::holds_alternative<CommandSuccess>(result));
+  const auto& first = std::get<CommandSuccess>(result);
+  EXPECT_EQ(first.stream.key(), "Counter/c1");
+  EXPECT_EQ(first.version, 0);
+  ASSERT_EQ(first.events.size(), 1u);
+  EXPECT_EQ(first.events[0].data, Json({{"by", 3}}));  // the data moved in, intact
+  EXPECT_EQ(first.correlation_id, "corr-x");
+  EXPECT_EQ(router_->get_state("Counter", "c1").body["state"]["count"], 3);
+
+  // The retry with the key answers the first events, through either door.
+  auto replay = router_->execute(request("Increment", "c1", "k1"));
+  ASSERT_TRUE(std::holds_alternative<CommandSuccess>(replay));
+  EXPECT_EQ(std::get<CommandSuccess>(replay).body(), first.body());
+  EXPECT_EQ(router_->dispatch(request("Increment", "c1", "k1")).body, first.body());
+  EXPECT_EQ(store_.append_calls(), 1u);
+
+  // The key for other data is refused; refusals are the same outcomes.
+  CommandRequest other = request("Increment", "c1", "k1");
+  other.data = {{"by", 4}};
+  auto reused = router_->execute(CommandRequest(other));
+  ASSERT_TRUE(std::holds_alternative<CommandOutcome>(reused));
+  EXPECT_EQ(std::get<CommandOutcome>(reused).kind, Kind::kRejected);
+  EXPECT_EQ(std::get<CommandOutcome>(reused).body, router_->dispatch(other).body);
+  auto unknown = router_->execute(request("Decrement", "c1", ""));
+  ASSERT_TRUE(std::holds_alternative<CommandOutcome>(unknown));
+  EXPECT_EQ(std::get<CommandOutcome>(unknown).kind, Kind::kNotFound);
 }
 
 TEST_F(RouterTest, UnknownTypeAndCommandAre404WithHints) {
