@@ -80,14 +80,14 @@ Status DocumentProjection::apply(const RecordedEvent& event) {
                      (id_expr.reference() ? id_expr.reference()->text() : std::string("constant")) +
                      " is missing)");
     } else if (rule->delete_document) {
-      auto it = documents_.find(*id);
+      auto it = find_document(*id);
       if (it != documents_.end()) {
         if (config_->sort) sort_index_.erase(it->second.sort_position);
-        documents_.erase(it);
+        remove_document(it);
       }
       ++stats_.applied;
     } else {
-      auto it = documents_.find(*id);
+      auto it = find_document(*id);
       const bool existed = it != documents_.end();
       if (!existed && !rule->upsert) {
         ++stats_.skipped;
@@ -95,14 +95,14 @@ Status DocumentProjection::apply(const RecordedEvent& event) {
         if (!existed) {
           Json body = Json::object();
           body["id"] = *id;
-          it = documents_.emplace(std::move(*id), Document{std::move(body), {}, {}}).first;
+          it = add_document(std::move(*id), std::move(body));
         }
         Document& d = it->second;
         try {
           apply_rule(*rule, event, d.body);
         } catch (...) {
           // Not yet in the sort index: a half-made document must not stay.
-          if (!existed) documents_.erase(it);
+          if (!existed) remove_document(it);
           throw;
         }
         // `merge` may have copied an "id" from the event; the key is the id.
@@ -242,9 +242,37 @@ void DocumentProjection::warn(const RecordedEvent& event, const std::string& wha
   }
 }
 
+DocumentProjection::Documents::iterator DocumentProjection::find_document(std::string_view id) {
+  auto found = by_id_.find(id);
+  return found == by_id_.end() ? documents_.end() : found->second;
+}
+
+DocumentProjection::Documents::const_iterator DocumentProjection::find_document(
+    std::string_view id) const {
+  auto found = by_id_.find(id);
+  return found == by_id_.end() ? documents_.cend() : Documents::const_iterator(found->second);
+}
+
+DocumentProjection::Documents::iterator DocumentProjection::add_document(std::string id,
+                                                                         Json body) {
+  auto it = documents_.emplace(std::move(id), Document{std::move(body), {}, {}}).first;
+  try {
+    by_id_.emplace(it->first, it);
+  } catch (...) {
+    documents_.erase(it);
+    throw;
+  }
+  return it;
+}
+
+void DocumentProjection::remove_document(Documents::iterator it) {
+  by_id_.erase(it->first);
+  documents_.erase(it);
+}
+
 Result<std::optional<Json>> DocumentProjection::get(const std::string& id) const {
   std::shared_lock lock(mutex_);
-  auto it = documents_.find(id);
+  auto it = find_document(id);
   if (it == documents_.end()) return std::optional<Json>();
   return std::optional<Json>(it->second.body);
 }

@@ -26,6 +26,8 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "document_config.h"
 #include "herald/projection.h"
@@ -97,6 +99,14 @@ class DocumentProjection final : public Projection {
     SortIndex::iterator sort_position;  // its entry in sort_index_ (when configured)
   };
   using Documents = std::map<std::string, Document, std::less<>>;
+  // documents_ by id: one hash probe where the tree walks ~log2(n) cold
+  // nodes comparing strings, for every event applied and every get. The
+  // keys are views of the map's own keys (std::map nodes never move).
+  using ById = std::unordered_map<std::string_view, Documents::iterator>;
+  Documents::iterator find_document(std::string_view id);
+  Documents::const_iterator find_document(std::string_view id) const;
+  Documents::iterator add_document(std::string id, Json body);
+  void remove_document(Documents::iterator it);
 
   SortKey sort_key_of(const Json& body) const;
   void apply_rule(const Rule& rule, const RecordedEvent& event, Json& body);
@@ -109,6 +119,7 @@ class DocumentProjection final : public Projection {
 
   mutable WriterPriorityMutex mutex_;  // documents_ and stats_
   Documents documents_;
+  ById by_id_;            // the same documents; changed only with documents_
   SortIndex sort_index_;  // empty when no `sort` is configured
   DocumentStats stats_;
   std::atomic<Position> position_{0};

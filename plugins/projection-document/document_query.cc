@@ -87,7 +87,7 @@ Result<QueryPage> DocumentProjection::query(const Query& query) const {
 
   auto id_filter = query.equals.find("id");
   if (id_filter != query.equals.end()) {
-    auto it = documents_.find(id_filter->second);
+    auto it = find_document(id_filter->second);
     if (it != documents_.end() && matches(it->second)) {
       page.total = 1;
       if (query.offset == 0 && query.limit > 0) page.items.push_back(it->second.body);

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "test_support.h"
@@ -166,6 +167,55 @@ TEST_F(DocumentQueryTest, ConfiguredSortIndexAgreesWithScanAndSort) {
         EXPECT_EQ(ids(*indexed->query(q)), ids(b));
       }
     }
+  }
+}
+
+// get(), the id filter and the list find documents by id through a hash
+// index kept beside the map; through creates, deletes and re-creates they
+// must agree with a plain model, also for ids that have no document.
+TEST_F(DocumentQueryTest, LookupsByIdAgreeWithTheDocumentsThroughDeletesAndRecreates) {
+  auto p = make_projection(R"({"on": {
+      "Put": {"merge": "$event.data"}, "Gone": {"delete": true},
+      "Touch": {"upsert": false, "increment": {"touched": 1}}}})");
+  EventLog log;
+  std::map<std::string, int> model;  // id -> its latest "n"
+  std::mt19937 rng(11);
+  for (int i = 0; i < 3000; ++i) {
+    const std::string id = "k" + std::to_string(rng() % 60);
+    const int n = static_cast<int>(rng() % 1000);
+    switch (rng() % 4) {
+      case 0:
+        ASSERT_TRUE(p->apply(log.next("T", id, "Gone")).is_ok());
+        model.erase(id);
+        break;
+      case 1: ASSERT_TRUE(p->apply(log.next("T", id, "Touch")).is_ok()); break;
+      default:
+        ASSERT_TRUE(p->apply(log.next("T", id, "Put", {{"n", n}})).is_ok());
+        model[id] = n;
+        break;
+    }
+    if (i % 100 != 99) continue;
+    for (int k = 0; k < 60; ++k) {
+      const std::string probe = "k" + std::to_string(k);
+      auto found = model.find(probe);
+      auto got = p->get(probe);
+      ASSERT_TRUE(got.is_ok());
+      ASSERT_EQ(got->has_value(), found != model.end()) << probe << " after " << i;
+      Query by_id;
+      by_id.equals = {{"id", probe}};
+      QueryPage page = *p->query(by_id);
+      ASSERT_EQ(page.total, found != model.end() ? 1u : 0u) << probe;
+      if (found != model.end()) {
+        EXPECT_EQ((**got)["n"], found->second) << probe;
+        EXPECT_EQ(page.items.at(0), **got);
+      }
+    }
+    Query all;
+    all.limit = 100;
+    std::vector<std::string> expected;
+    for (const auto& [id, n] : model) expected.push_back(id);
+    EXPECT_EQ(ids(*p->query(all)), expected);
+    EXPECT_EQ(p->size(), model.size());
   }
 }
 
