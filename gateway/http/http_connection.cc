@@ -43,6 +43,9 @@ const std::string& http_date() {
   return text;
 }
 
+// What one read asks the socket for.
+constexpr std::size_t kReadChunk = 16384;
+
 milliseconds to_ms(const Poco::Timespan& span) {
   return milliseconds(span.totalMilliseconds());
 }
@@ -260,18 +263,21 @@ void HeadWatch::watch() {
 HttpConnection::Wait HttpConnection::wait_for_request(milliseconds limit,
                                                       milliseconds hand_over_after) {
   const auto deadline = steady_clock::now() + limit;
-  const int fd = socket().impl()->sockfd();
   for (;;) {
-    const auto left = std::chrono::ceil<milliseconds>(deadline - steady_clock::now());
-    if (left.count() <= 0) return Wait::kTimedOut;
-    pollfd p{fd, POLLIN, 0};
-    const int rc = ::poll(&p, 1, static_cast<int>(std::min(left, shared_.poll_slice).count()));
-    if (rc > 0) return Wait::kReadable;  // bytes, or the end: the read tells
-    if (rc < 0 && errno != EINTR) return Wait::kTimedOut;
-    if (shared_.stopping.load(std::memory_order_relaxed)) return Wait::kStopping;
-    if (steady_clock::now() - since_ >= hand_over_after && shared_.others_waiting()) {
-      return Wait::kHandedOver;
+    const ssize_t n = ::recv(fd_, in_.room(kReadChunk), kReadChunk, 0);
+    if (n > 0) {
+      in_.commit(static_cast<std::size_t>(n));
+      last_fill_ = Fill::kData;
+      return Wait::kReadable;
     }
+    if (n == 0) return Wait::kClosed;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return Wait::kClosed;
+    // A poll slice without bytes (SO_RCVTIMEO).
+    if (shared_.stopping.load(std::memory_order_relaxed)) return Wait::kStopping;
+    const auto now = steady_clock::now();
+    if (now >= deadline) return Wait::kTimedOut;
+    if (now - since_ >= hand_over_after && shared_.others_waiting()) return Wait::kHandedOver;
   }
 }
 
@@ -317,19 +323,22 @@ char* RecvBuffer::room(std::size_t n) {
 }
 
 HttpConnection::Fill HttpConnection::fill() {
-  constexpr std::size_t kChunk = 16384;
-  char* room = in_.room(kChunk);
+  char* room = in_.room(kReadChunk);
+  std::optional<steady_clock::time_point> give_up;  // set by the first empty slice
   for (;;) {
-    const ssize_t n = ::recv(fd_, room, kChunk, 0);
+    const ssize_t n = ::recv(fd_, room, kReadChunk, 0);
     if (n > 0) {
       in_.commit(static_cast<std::size_t>(n));
       return last_fill_ = Fill::kData;
     }
     if (n == 0) return last_fill_ = Fill::kEnd;
     if (errno == EINTR) continue;
-    // SO_RCVTIMEO: a read that waited io_timeout_seconds.
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return last_fill_ = Fill::kTimeout;
-    return last_fill_ = Fill::kError;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return last_fill_ = Fill::kError;
+    // SO_RCVTIMEO is a poll slice: the read goes on until it has waited
+    // io_timeout_seconds.
+    const auto now = steady_clock::now();
+    if (!give_up) give_up = now - std::max(shared_.poll_slice, milliseconds(1)) + io_timeout_;
+    if (now >= *give_up) return last_fill_ = Fill::kTimeout;
   }
 }
 
@@ -425,8 +434,12 @@ void HttpConnection::run() {
   server_ = params.getSoftwareVersion();
   fd_ = socket().impl()->sockfd();
   // Each read and each send waits at most io_timeout_seconds; HeadWatch
-  // bounds a whole request.
-  socket().setReceiveTimeout(params.getTimeout());
+  // bounds a whole request. A read waits a poll slice at a time, so that
+  // the wait for the next request is the read itself (wait_for_request).
+  io_timeout_ = to_ms(params.getTimeout());
+  const auto slice = std::max(shared_.poll_slice, milliseconds(1));  // 0 would be no timeout
+  socket().setReceiveTimeout(
+      Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(slice).count()));
   socket().setSendTimeout(params.getTimeout());
   HeadWatch::Slot slot;
   slot.fd = fd_;

@@ -172,18 +172,22 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   void run() override;
 
  private:
-  enum class Wait { kReadable, kTimedOut, kStopping, kHandedOver };
+  enum class Wait { kReadable, kTimedOut, kStopping, kHandedOver, kClosed };
   // What a read from the socket gave: bytes, the end of the client's
   // sending side (or a cut-off by HeadWatch), a receive timeout, a reset.
   enum class Fill { kData, kEnd, kTimeout, kError };
   friend class ReaderBytes;
 
-  // Waits until the socket has bytes, at most `limit`, in poll slices; gives
-  // the worker up to waiting connections once the connection has had it
-  // for `hand_over_after`.
+  // Reads the first bytes of the next request into in_, waiting at most
+  // `limit` in poll slices (kClosed: the client closed or reset instead);
+  // gives the worker up to waiting connections once the connection has had
+  // it for `hand_over_after`. The wait is the read itself, one recv(2) per
+  // request rather than a poll(2) and then a recv(2): the socket's receive
+  // timeout is the poll slice.
   Wait wait_for_request(std::chrono::milliseconds limit, std::chrono::milliseconds hand_over_after);
 
-  // Reads what the socket has into in_ (a read waits up to the io timeout).
+  // Reads what the socket has into in_; a read waits up to the io timeout,
+  // a poll slice at a time.
   Fill fill();
   std::size_t buffered() const { return in_.size(); }
   // Up to `n` buffered bytes, consumed.
@@ -205,6 +209,7 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   int fd_ = -1;
   RecvBuffer in_;
   Fill last_fill_ = Fill::kData;
+  std::chrono::milliseconds io_timeout_{0};
   std::string out_;     // the answer being sent
   std::string server_;  // the Server field's value; empty: none
 };
