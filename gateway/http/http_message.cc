@@ -2,16 +2,23 @@
 
 #include <Poco/Net/HTTPResponse.h>
 
-#include <cctype>
+#include <cctype>  // std::isdigit
 
 namespace herald::gateway {
+namespace {
+
+// HTTP's case-insensitivity is ASCII's (RFC 9110 §5.1), whatever the C
+// locale says; and a table look-up, not a libc call per byte.
+constexpr char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+}  // namespace
+
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;
 }
@@ -19,9 +26,9 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 namespace {
 
 // RFC 9110 §5.6.2: the characters of a token (method, field name).
-bool is_tchar(unsigned char c) {
-  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return std::isalnum(c) != 0 ||
+constexpr bool is_tchar(unsigned char c) {
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          (c != 0 && kSymbols.find(static_cast<char>(c)) != std::string_view::npos);
 }
 

@@ -136,6 +136,19 @@ TEST(RequestHead, KeepAliveFollowsTheVersionAndConnection) {
   EXPECT_TRUE(parsed("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").wants_keep_alive());
 }
 
+// Field names and tokens compare as ASCII does (RFC 9110 §5.1), bytes
+// beyond it only to themselves, whatever a locale would fold.
+TEST(EqualsIgnoringCase, FoldsAsciiLettersOnly) {
+  EXPECT_TRUE(equals_ignoring_case("Content-LENGTH", "content-length"));
+  EXPECT_TRUE(equals_ignoring_case("", ""));
+  EXPECT_TRUE(equals_ignoring_case("\xc4x", "\xc4X"));
+  EXPECT_FALSE(equals_ignoring_case("\xc4", "\xe4"));  // Latin-1 Ä and ä
+  EXPECT_FALSE(equals_ignoring_case("[", "{"));        // 0x5B and 0x7B: 32 apart, not letters
+  EXPECT_FALSE(equals_ignoring_case("@", "`"));
+  EXPECT_FALSE(equals_ignoring_case("Host", "Hosts"));
+  EXPECT_TRUE(parsed("GET / HTTP/1.1\r\nhOsT: x\r\n\r\n").find("HOST") != nullptr);
+}
+
 TEST(FormatAnswer, WritesStatusFieldsAndBody) {
   HttpAnswer a;
   a.status = 405;
