@@ -10,6 +10,26 @@ StateCache::StateCache(std::size_t capacity)
   for (auto& s : shards_) s.capacity = (capacity + shards_.size() - 1) / shards_.size();
 }
 
+void StateCache::Shard::unlink(Node& n) {
+  Slot& slot = n.second;
+  (slot.newer ? slot.newer->second.older : newest) = slot.older;
+  (slot.older ? slot.older->second.newer : oldest) = slot.newer;
+  slot.newer = slot.older = nullptr;
+}
+
+void StateCache::Shard::push_newest(Node& n) {
+  n.second.older = newest;
+  n.second.newer = nullptr;
+  (newest ? newest->second.newer : oldest) = &n;
+  newest = &n;
+}
+
+void StateCache::Shard::touch(Node& n) {
+  if (newest == &n) return;
+  unlink(n);
+  push_newest(n);
+}
+
 StateCache::Shard& StateCache::shard_for(const std::string& key) {
   if (shards_.size() == 1) return shards_.front();
   return shards_[std::hash<std::string>{}(key) % shards_.size()];
@@ -19,9 +39,9 @@ StateCache::StatePtr StateCache::get(const std::string& key) {
   Shard& s = shard_for(key);
   std::lock_guard lock(s.mutex);
   auto it = s.index.find(key);
-  if (it == s.index.end() || !it->second->second) return nullptr;
-  s.order.splice(s.order.begin(), s.order, it->second);
-  return it->second->second;
+  if (it == s.index.end() || !it->second.state) return nullptr;
+  s.touch(*it);
+  return it->second.state;
 }
 
 void StateCache::put(const std::string& key, StatePtr state) {
@@ -29,20 +49,21 @@ void StateCache::put(const std::string& key, StatePtr state) {
   if (s.capacity == 0 || !state) return;
   StatePtr replaced;  // released after the lock
   std::lock_guard lock(s.mutex);
-  auto it = s.index.find(key);
-  if (it != s.index.end()) {
-    const StatePtr& held = it->second->second;
-    if (held && held->version > state->version) return;
-    replaced = std::exchange(it->second->second, std::move(state));
-    s.order.splice(s.order.begin(), s.order, it->second);
+  auto [it, made] = s.index.try_emplace(key);
+  Slot& slot = it->second;
+  if (!made) {
+    if (slot.state && slot.state->version > state->version) return;
+    replaced = std::exchange(slot.state, std::move(state));
+    s.touch(*it);
     return;
   }
-  s.order.emplace_front(key, std::move(state));
-  s.index.emplace(key, s.order.begin());
-  if (s.order.size() > s.capacity) {
-    s.index.erase(s.order.back().first);
-    replaced = std::move(s.order.back().second);
-    s.order.pop_back();
+  slot.state = std::move(state);
+  s.push_newest(*it);
+  if (s.index.size() > s.capacity) {
+    Node& oldest = *s.oldest;
+    s.unlink(oldest);
+    replaced = std::move(oldest.second.state);
+    s.index.erase(oldest.first);
   }
 }
 
@@ -52,8 +73,8 @@ void StateCache::evict(const std::string& key) {
   std::lock_guard lock(s.mutex);
   auto it = s.index.find(key);
   if (it == s.index.end()) return;
-  dropped = std::move(it->second->second);
-  s.order.erase(it->second);
+  dropped = std::move(it->second.state);
+  s.unlink(*it);
   s.index.erase(it);
 }
 
@@ -62,14 +83,14 @@ void StateCache::release(const std::string& key) {
   StatePtr dropped;  // released after the lock
   std::lock_guard lock(s.mutex);
   auto it = s.index.find(key);
-  if (it != s.index.end()) dropped = std::move(it->second->second);
+  if (it != s.index.end()) dropped = std::move(it->second.state);
 }
 
 std::size_t StateCache::size() const {
   std::size_t n = 0;
   for (const auto& s : shards_) {
     std::lock_guard lock(s.mutex);
-    for (const Entry& e : s.order) n += e.second ? 1 : 0;
+    for (const Node& e : s.index) n += e.second.state ? 1 : 0;
   }
   return n;
 }

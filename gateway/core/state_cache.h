@@ -5,11 +5,11 @@
 // of the state document.
 #pragma once
 
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "herald/aggregate.h"
@@ -41,13 +41,29 @@ class StateCache {
   static constexpr std::size_t kShards = 16;
 
  private:
-  using Entry = std::pair<std::string, StatePtr>;  // null: released
+  // One node per key: the index's own node carries the LRU links (no list
+  // node and no second copy of the key beside it), so a hit touches one
+  // node and its two neighbours.
+  struct Slot;
+  using Node = std::pair<const std::string, Slot>;  // the index's value type
+  struct Slot {
+    StatePtr state;  // null: released
+    Node* newer = nullptr;
+    Node* older = nullptr;
+  };
+  using Index = std::unordered_map<std::string, Slot>;
   struct Shard {
     std::size_t capacity = 0;
     mutable std::mutex mutex;
-    std::list<Entry> order;  // most recently used first
-    std::unordered_map<std::string, std::list<Entry>::iterator> index;
+    Index index;
+    Node* newest = nullptr;
+    Node* oldest = nullptr;
+
+    void unlink(Node& n);
+    void push_newest(Node& n);
+    void touch(Node& n);  // now the most recently used
   };
+
   Shard& shard_for(const std::string& key);
 
   std::vector<Shard> shards_;
