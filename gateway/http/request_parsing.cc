@@ -240,11 +240,12 @@ std::variant<QueryParams, BadInput> parse_query(const std::string& raw_query) {
 
 std::variant<RequestTarget, BadInput> parse_target(const std::string& target_text) {
   RequestTarget target;
+  target.path.reserve(4);  // /v1/commands/{type}/{id}
   std::string_view uri = target_text;
   for (std::string_view scheme : {"http://", "https://"}) {
     if (uri.size() >= scheme.size() &&
         std::equal(scheme.begin(), scheme.end(), uri.begin(), [](char a, char b) {
-          return a == std::tolower(static_cast<unsigned char>(b));
+          return a == (b >= 'A' && b <= 'Z' ? static_cast<char>(b + 32) : b);
         })) {
       const std::size_t path_at = uri.find_first_of("/?", scheme.size());
       uri = path_at == std::string_view::npos ? std::string_view() : uri.substr(path_at);
@@ -258,10 +259,14 @@ std::variant<RequestTarget, BadInput> parse_target(const std::string& target_tex
     std::size_t end = path.find('/', start);
     if (end == std::string::npos) end = path.size();
     if (end > start) {
-      const std::string raw(path.substr(start, end - start));
-      auto segment = decode(raw, false);
-      if (!segment) return bad_encoding("path segment", raw);
-      target.path.push_back(std::move(*segment));
+      const std::string_view raw = path.substr(start, end - start);
+      if (raw.find('%') == std::string_view::npos) {
+        target.path.emplace_back(raw);  // nothing to decode
+      } else {
+        auto segment = decode(std::string(raw), false);
+        if (!segment) return bad_encoding("path segment", std::string(raw));
+        target.path.push_back(std::move(*segment));
+      }
     }
     start = end + 1;
   }
