@@ -36,9 +36,10 @@
 //   the whole answer (at most a second), so that the close is not a reset
 //   that throws away the part of the answer still on its way (a lingering
 //   close, as in Apache and nginx);
-// - waiting for the next request costs one poll(2), where Poco's
-//   Socket::poll makes four system calls (epoll_create, epoll_ctl,
-//   epoll_wait, close).
+// - waiting for the next request is its first read, one recv(2) that
+//   wakes every poll slice (SO_RCVTIMEO), where Poco's Socket::poll makes
+//   four system calls (epoll_create, epoll_ctl, epoll_wait, close) before
+//   the read.
 //
 // Threads: TCPServer creates one HttpConnection per accepted socket and runs
 // it on a worker of its thread pool; everything here runs on that thread,
