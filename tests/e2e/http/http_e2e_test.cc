@@ -727,6 +727,38 @@ std::vector<std::string> status_lines(const std::string& raw) {
   return lines;
 }
 
+// A read waits a poll slice (100 ms) at a time and goes on until
+// io_timeout_seconds: a request that comes in pieces, slower than a slice
+// but within the timeout, is answered, and so is the next one after an idle
+// gap of many slices on the same connection.
+TEST(HttpIoTimeout, ARequestInSlowPiecesWithinTheTimeoutIsAnswered) {
+  auto dir = make_temp_dir("herald-slow-");
+  HeraldProcess herald(dir);  // the default config: the User domain, io_timeout_seconds 10
+  herald.start();
+  Poco::Net::StreamSocket socket(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(herald.port())));
+  const std::string body =
+      R"({"type":"CreateUser","data":{"name":"Slow Sender","email":"slow@example.com"}})";
+  const std::vector<std::string> pieces = {
+      "POST /v1/commands/User/u-slow HTTP/1.1\r\n", "Host: x\r\nContent-Type: application/json\r\n",
+      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n", body.substr(0, 20),
+      body.substr(20)};
+  for (const std::string& piece : pieces) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    socket.sendBytes(piece.data(), static_cast<int>(piece.size()));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // idle, keep-alive
+  const std::string next =
+      "GET /v1/streams/User/u-slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  socket.sendBytes(next.data(), static_cast<int>(next.size()));
+  const std::string raw = read_to_end(socket, 10);
+  EXPECT_EQ(status_lines(raw), (std::vector<std::string>{"HTTP/1.1 200 OK", "HTTP/1.1 200 OK"}))
+      << raw;
+  EXPECT_NE(raw.find("\"UserCreated\""), std::string::npos) << raw;
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 // A body that the gateway does not read (a POST to no resource) must be
 // skipped, not parsed as the next request: Poco's own connection did that,
 // so a body could smuggle a command past whatever looked at the request.
