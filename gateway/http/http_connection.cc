@@ -264,16 +264,12 @@ HttpConnection::Wait HttpConnection::wait_for_request(milliseconds limit,
                                                       milliseconds hand_over_after) {
   const auto deadline = steady_clock::now() + limit;
   for (;;) {
-    const ssize_t n = ::recv(fd_, in_.room(kReadChunk), kReadChunk, 0);
-    if (n > 0) {
-      in_.commit(static_cast<std::size_t>(n));
-      last_fill_ = Fill::kData;
+    const Fill got = read_slice();
+    if (got == Fill::kData) {
+      last_fill_ = got;
       return Wait::kReadable;
     }
-    if (n == 0) return Wait::kClosed;
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return Wait::kClosed;
-    // A poll slice without bytes (SO_RCVTIMEO).
+    if (got != Fill::kTimeout) return Wait::kClosed;
     if (shared_.stopping.load(std::memory_order_relaxed)) return Wait::kStopping;
     const auto now = steady_clock::now();
     if (now >= deadline) return Wait::kTimedOut;
@@ -322,22 +318,29 @@ char* RecvBuffer::room(std::size_t n) {
   return data_.get() + end_;
 }
 
-HttpConnection::Fill HttpConnection::fill() {
+HttpConnection::Fill HttpConnection::read_slice() {
   char* room = in_.room(kReadChunk);
-  std::optional<steady_clock::time_point> give_up;  // set by the first empty slice
   for (;;) {
     const ssize_t n = ::recv(fd_, room, kReadChunk, 0);
     if (n > 0) {
       in_.commit(static_cast<std::size_t>(n));
-      return last_fill_ = Fill::kData;
+      return Fill::kData;
     }
-    if (n == 0) return last_fill_ = Fill::kEnd;
+    if (n == 0) return Fill::kEnd;
     if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return last_fill_ = Fill::kError;
-    // SO_RCVTIMEO is a poll slice: the read goes on until it has waited
-    // io_timeout_seconds.
+    // SO_RCVTIMEO: a poll slice without bytes.
+    return errno == EAGAIN || errno == EWOULDBLOCK ? Fill::kTimeout : Fill::kError;
+  }
+}
+
+HttpConnection::Fill HttpConnection::fill() {
+  std::optional<steady_clock::time_point> give_up;  // set by the first empty slice
+  for (;;) {
+    const Fill got = read_slice();
+    if (got != Fill::kTimeout) return last_fill_ = got;
+    // The read goes on until it has waited io_timeout_seconds.
     const auto now = steady_clock::now();
-    if (!give_up) give_up = now - std::max(shared_.poll_slice, milliseconds(1)) + io_timeout_;
+    if (!give_up) give_up = now - recv_timeout_ + io_timeout_;
     if (now >= *give_up) return last_fill_ = Fill::kTimeout;
   }
 }
@@ -437,9 +440,9 @@ void HttpConnection::run() {
   // bounds a whole request. A read waits a poll slice at a time, so that
   // the wait for the next request is the read itself (wait_for_request).
   io_timeout_ = to_ms(params.getTimeout());
-  const auto slice = std::max(shared_.poll_slice, milliseconds(1));  // 0 would be no timeout
+  recv_timeout_ = std::max(shared_.poll_slice, milliseconds(1));  // 0 would be no timeout
   socket().setReceiveTimeout(
-      Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(slice).count()));
+      Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(recv_timeout_).count()));
   socket().setSendTimeout(params.getTimeout());
   HeadWatch::Slot slot;
   slot.fd = fd_;

@@ -190,6 +190,9 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   // Reads what the socket has into in_; a read waits up to the io timeout,
   // a poll slice at a time.
   Fill fill();
+  // One recv(2) into in_: bytes, the end, an error, or kTimeout when a poll
+  // slice (the socket's receive timeout) passed without bytes.
+  Fill read_slice();
   std::size_t buffered() const { return in_.size(); }
   // Up to `n` buffered bytes, consumed.
   std::string_view take(std::size_t n);
@@ -211,6 +214,7 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   RecvBuffer in_;
   Fill last_fill_ = Fill::kData;
   std::chrono::milliseconds io_timeout_{0};
+  std::chrono::milliseconds recv_timeout_{0};  // the socket's receive timeout
   std::string out_;     // the answer being sent
   std::string server_;  // the Server field's value; empty: none
 };

@@ -3,11 +3,11 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 #include "config/schema_check.h"
 #include "core/problem.h"
+#include "http/http_message.h"
 
 namespace herald::gateway {
 namespace {
@@ -243,10 +243,7 @@ std::variant<RequestTarget, BadInput> parse_target(const std::string& target_tex
   target.path.reserve(4);  // /v1/commands/{type}/{id}
   std::string_view uri = target_text;
   for (std::string_view scheme : {"http://", "https://"}) {
-    if (uri.size() >= scheme.size() &&
-        std::equal(scheme.begin(), scheme.end(), uri.begin(), [](char a, char b) {
-          return a == (b >= 'A' && b <= 'Z' ? static_cast<char>(b + 32) : b);
-        })) {
+    if (equals_ignoring_case(uri.substr(0, scheme.size()), scheme)) {
       const std::size_t path_at = uri.find_first_of("/?", scheme.size());
       uri = path_at == std::string_view::npos ? std::string_view() : uri.substr(path_at);
       break;
