@@ -187,6 +187,123 @@ TEST_F(HttpE2E, EverythingAnsweredSurvivesAKill) {
   EXPECT_LT(std::filesystem::file_size(log_file), 1u << 20);
 }
 
+// A kill in the middle of a load: clients are still sending, group commits
+// are in flight. Every command answered 200 is there after the restart with
+// the id, version and position it was answered with; the global log has no
+// gap; each stream takes its next command at the version after its last
+// event; and the users read model, fed at least once across the crash,
+// ends at each stream's last event.
+TEST_F(HttpE2E, EverythingAnsweredSurvivesAKillUnderLoad) {
+  struct Answered {
+    std::string id;  // the event's
+    std::uint64_t version;
+    std::uint64_t position;
+  };
+  constexpr int kClients = 6;
+  constexpr int kStreamsPerClient = 4;
+  std::mutex mutex;
+  std::map<std::string, std::vector<Answered>> answered;  // by stream id
+  std::atomic<int> count{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      try {
+        Poco::Net::HTTPClientSession session("127.0.0.1",
+                                             static_cast<Poco::UInt16>(herald_->port()));
+        session.setTimeout(Poco::Timespan(10, 0));
+        for (int k = 0; !stop; ++k) {
+          const std::string id =
+              "load" + std::to_string(c) + "-" + std::to_string(k % kStreamsPerClient);
+          const std::string name = "Name " + std::to_string(c) + "-" + std::to_string(k);
+          const std::string body =
+              k < kStreamsPerClient
+                  ? create_user(name, id + "@example.com")
+                  : json{{"type", "UpdateUser"}, {"data", {{"name", name}}}}.dump();
+          HttpResult r = HeraldProcess::send(session, "POST", "/v1/commands/User/" + id, body);
+          if (r.status != 200) {
+            ADD_FAILURE() << "an answer other than 200 before the kill: " << r.status << " "
+                          << r.body;
+            return;
+          }
+          const json e = r.json()["events"][0];
+          std::lock_guard lock(mutex);
+          answered[id].push_back({e["id"], e["version"], e["position"]});
+          ++count;
+        }
+      } catch (const std::exception&) {
+        // The kill: the connection is reset or refused.
+      }
+    });
+  }
+  for (int i = 0; i < 2000 && count < 600; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GE(count, 600) << "the clients did not get going";
+  herald_->kill_now();
+  stop = true;
+  for (auto& t : clients) t.join();
+
+  herald_->start();
+  EXPECT_EQ(herald_->log().find("damaged"), std::string::npos) << herald_->log();
+  EXPECT_EQ(herald_->log().find("error"), std::string::npos) << herald_->log();
+
+  // The global log: positions 1..head, each once.
+  std::uint64_t head = 0;
+  for (bool more = true; more;) {
+    const json page = get("/v1/events?after=" + std::to_string(head) + "&limit=1000").json();
+    more = !page["events"].empty();
+    for (const json& e : page["events"]) {
+      ASSERT_EQ(e["position"], head + 1) << "a gap or a repeat in the global log";
+      head = e["position"];
+    }
+  }
+  std::size_t total = 0;
+  for (const auto& [id, events] : answered) {
+    std::vector<json> stream;
+    for (bool more = true; more;) {
+      const json page =
+          get("/v1/streams/User/" + id + "?from=" + std::to_string(stream.size()) + "&limit=1000")
+              .json();
+      more = !page["events"].empty();
+      for (const json& e : page["events"]) stream.push_back(e);
+    }
+    for (const Answered& a : events) {
+      ASSERT_LT(a.version, stream.size()) << id << ": answered version " << a.version << " is gone";
+      const json& e = stream[a.version];
+      EXPECT_EQ(e["id"], a.id) << id << " version " << a.version;
+      EXPECT_EQ(e["position"], a.position) << id << " version " << a.version;
+      EXPECT_LE(a.position, head);
+      ++total;
+    }
+    // At most the one command a client had in flight per stream went in
+    // unanswered.
+    EXPECT_LE(stream.size(), events.size() + 1) << id;
+
+    // The read model has every event that is in the log, answered or not.
+    const auto caught_up = get("/v1/projections/users/" + id +
+                               "?min_position=" + std::to_string(head) + "&wait_ms=10000");
+    ASSERT_EQ(caught_up.status, 200) << caught_up.body;
+    EXPECT_EQ(caught_up.json()["document"]["name"], stream.back()["data"]["name"])
+        << caught_up.body;
+
+    // Appends go on at the version after the stream's last event.
+    const auto next = post("/v1/commands/User/" + id, json{{"type", "UpdateUser"},
+                                                           {"data", {{"name", "After " + id}}},
+                                                           {"expected_version", stream.size() - 1}}
+                                                          .dump());
+    ASSERT_EQ(next.status, 200) << next.body;
+    EXPECT_EQ(next.json()["version"], stream.size());
+    const auto position = next.json()["events"][0]["position"].get<std::uint64_t>();
+
+    // And the read model follows.
+    const auto doc = get("/v1/projections/users/" + id +
+                         "?min_position=" + std::to_string(position) + "&wait_ms=10000");
+    ASSERT_EQ(doc.status, 200) << doc.body;
+    EXPECT_EQ(doc.json()["document"]["name"], "After " + id) << doc.body;
+  }
+  EXPECT_EQ(total, static_cast<std::size_t>(count.load()));
+}
+
 TEST_F(HttpE2E, MalformedRequestsAre400) {
   expect_problem(post("/v1/commands/User/u1", "{not json"), 400);
   expect_problem(post("/v1/commands/User/u1", "[1,2]"), 400);
