@@ -388,7 +388,9 @@ class ApiHandler final : public ConnectionHandler {
                              {{"position", live->subscription->position()}, {"min_position", wanted}});
       }
     }
-    const Position at = live->subscription->position();
+    // A model that takes only some types may have applied `wanted` without
+    // its position reaching it (nothing of its own lies in between).
+    const Position at = std::max(live->subscription->position(), wanted);
     if (id != nullptr) {
       auto doc = live->projection->get(*id);
       if (!doc.is_ok()) return store_error(doc.status());

@@ -10,10 +10,10 @@ namespace herald::gateway {
 using namespace std::chrono_literals;
 
 namespace {
-// How long a live subscription waits for new events before it looks at
-// stopping_ again: the longest stop() may take. An idle subscription wakes
-// this often and goes back to sleep, which costs next to nothing.
-constexpr auto kIdleWait = 100ms;
+// How often wait_for() asks the store again while the events it waits for
+// are not yet durable and the subscription has nothing to apply (it is
+// woken at once when the subscription moves).
+constexpr auto kRecheckEvery = 10ms;
 }  // namespace
 
 EventFilter SubscriptionFilter::store_filter() const {
@@ -37,7 +37,12 @@ const char* to_string(Subscription::State s) {
 
 Subscription::Subscription(EventStore& store, const UpcasterChain& upcasters, Options options,
                            std::shared_ptr<Projection> target)
-    : store_(store), upcasters_(upcasters), options_(std::move(options)), target_(std::move(target)) {
+    : store_(store),
+      upcasters_(upcasters),
+      options_(std::move(options)),
+      target_(std::move(target)),
+      store_filter_(options_.filter.store_filter()),
+      sleeps_through_others_(!store_filter_.empty()) {
   position_.store(options_.start_after);
 }
 
@@ -78,12 +83,39 @@ void Subscription::set_position(Position p) {
 }
 
 bool Subscription::wait_for(Position target, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::min<std::chrono::milliseconds>(timeout, std::chrono::hours(24));
   std::unique_lock lock(mutex_);
-  progressed_.wait_for(lock, timeout, [&] {
-    return position() >= target || state() == State::kFailed || stopping_.load() ||
-           waiters_released_.load();
-  });
-  return position() >= target;
+  for (;;) {
+    if (position() >= target) return true;
+    if (state() == State::kFailed || stopping_.load() || waiters_released_.load()) return false;
+    if (sleeps_through_others_) {
+      lock.unlock();
+      const bool through = applied_through(target);
+      lock.lock();
+      if (through) return true;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    auto step = deadline - now;
+    if (sleeps_through_others_)
+      step = std::min<std::chrono::steady_clock::duration>(step, kRecheckEvery);
+    progressed_.wait_for(lock, step);
+  }
+}
+
+bool Subscription::applied_through(Position target) const {
+  return position() >= target || applied_position() >= target;
+}
+
+Position Subscription::applied_position() const {
+  const Position pos = position();
+  if (!sleeps_through_others_) return pos;
+  // Nothing this subscription takes after its position, up to the head:
+  // it has applied everything up to the head.
+  auto slice = store_.read_all(pos, 1, store_filter_);
+  if (!slice.is_ok() || !slice->events.empty()) return pos;
+  return std::max(pos, slice->next_after);
 }
 
 void Subscription::release_waiters() {
@@ -138,7 +170,7 @@ bool Subscription::deliver(RecordedEvent& event) {
 }
 
 void Subscription::run() {
-  const EventFilter store_filter = options_.filter.store_filter();
+  const EventFilter& store_filter = store_filter_;
   const bool store_filters_all = !store_filter.empty() || (options_.filter.stream_types.empty() &&
                                                            options_.filter.event_types.empty());
   auto head = store_.head();
@@ -189,14 +221,17 @@ void Subscription::run() {
         state_ = State::kLive;
         progressed_.notify_all();
       }
-      auto waited = store_.wait_for_events(position(), kIdleWait);
+      // Woken for the events it takes only, when the store can tell.
+      auto waited = sleeps_through_others_ ? store_.wait_for_matching_events(
+                                                 position(), options_.idle_wait, store_filter)
+                                           : store_.wait_for_events(position(), options_.idle_wait);
       if (waited.is_ok()) head_seen_.store(std::max(*waited, position()), std::memory_order_relaxed);
     }
   }
 }
 
 Json Subscription::status() const {
-  const Position pos = position();
+  const Position pos = applied_position();
   Position head = head_seen_.load(std::memory_order_relaxed);
   if (auto h = store_.head(); h.is_ok()) head = *h;
   Json j = {{"name", options_.name},

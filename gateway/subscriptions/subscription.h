@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -48,6 +49,10 @@ class Subscription {
     std::size_t batch_size = 512;
     // Log a progress line every this many events while catching up.
     std::uint64_t progress_every = 100000;
+    // The longest a live subscription sleeps before it looks at stopping
+    // again (the longest stop() may take) and, when it takes only some
+    // types, moves its position past the events of other types.
+    std::chrono::milliseconds idle_wait{100};
   };
 
   Subscription(EventStore& store, const UpcasterChain& upcasters, Options options,
@@ -63,15 +68,21 @@ class Subscription {
   void request_stop();
 
   // The position up to which every event has been handled (matching ones
-  // applied, others skipped). Any thread.
+  // applied, others skipped). Any thread. A subscription that takes only
+  // some types sleeps through the appends of others (the store wakes it for
+  // its own, EventStore::wait_for_matching_events) and moves past them when
+  // it next wakes, at the latest after idle_wait: its position may stay
+  // behind the head while there is nothing for it to apply. wait_for() and
+  // status() know that.
   Position position() const { return position_.load(std::memory_order_acquire); }
   State state() const { return state_.load(std::memory_order_acquire); }
   // True once the subscription has read up to the head it last saw.
   bool caught_up() const { return state() == State::kLive; }
 
-  // Blocks until position() >= target, or the timeout passes, or the
-  // subscription failed, stops or released its waiters. Returns
-  // position() >= target.
+  // Blocks until every event this subscription takes, up to `target`, has
+  // been applied (position() >= target, or none lies between position() and
+  // a durable target), or the timeout passes, or the subscription failed,
+  // stops or released its waiters. Returns whether it was applied.
   bool wait_for(Position target, std::chrono::milliseconds timeout) const;
   // Ends every wait_for(), now and later, at once, while the subscription
   // goes on: a shutting-down gateway answers its read-your-writes queries
@@ -88,6 +99,12 @@ class Subscription {
   // Applies one event with retries; false when the subscription must stop.
   bool deliver(RecordedEvent& event);
   void set_position(Position p);
+  // Whether everything this subscription takes up to `target` is applied;
+  // may ask the store (applied_position).
+  bool applied_through(Position target) const;
+  // position(), or past it when the store holds nothing this subscription
+  // takes between position() and the head.
+  Position applied_position() const;
   void fail(std::string message, const RecordedEvent* event);
   bool sleep_for(std::chrono::milliseconds d);
 
@@ -95,6 +112,10 @@ class Subscription {
   const UpcasterChain& upcasters_;
   Options options_;
   std::shared_ptr<Projection> target_;
+  // The filter as the store serves it; empty when the store cannot (the
+  // subscription then reads and wakes for everything, and filters itself).
+  const EventFilter store_filter_;
+  const bool sleeps_through_others_;
 
   std::atomic<Position> position_{0};
   std::atomic<Position> head_seen_{0};

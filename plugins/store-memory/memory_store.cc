@@ -225,6 +225,8 @@ void MemoryStore::close() {
   state_ = State::kClosed;
   writer_->stop();
   file_.close();
+  std::lock_guard lock(waiters_mu_);
+  for (MatchingWaiter* w : waiters_) w->beacon.wake_all();
 }
 
 Status MemoryStore::health() {
@@ -335,6 +337,7 @@ void MemoryStore::sequence_append(AppendJob& job, TimestampUs now) {
 }
 
 void MemoryStore::made_durable(const std::vector<JobPtr>& batch) {
+  wake_matching(batch);
   // Only snapshots and checkpoints have something to publish; events are
   // published by the durable position alone.
   bool any = false;
@@ -499,6 +502,78 @@ Result<Position> MemoryStore::head() {
 Result<Position> MemoryStore::wait_for_events(Position after, std::chrono::milliseconds timeout) {
   if (Status s = usable(); !s.is_ok()) return s;
   return writer_->wait_for_position(after, timeout);
+}
+
+namespace {
+
+bool holds(const std::set<std::string>& names, std::string_view name) {
+  for (const std::string& n : names) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<Position> MemoryStore::wait_for_matching_events(Position after,
+                                                       std::chrono::milliseconds timeout,
+                                                       const EventFilter& filter) {
+  if (filter.empty()) return wait_for_events(after, timeout);
+  if (Status s = usable(); !s.is_ok()) return s;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::min<std::chrono::milliseconds>(timeout, std::chrono::hours(24));
+  MatchingWaiter waiter;
+  waiter.filter = &filter;
+  // Registered before the first look: a round made durable after that look
+  // finds the waiter and bumps its beacon; one made durable before it is
+  // seen by the look (the writer publishes a round, then takes waiters_mu_).
+  {
+    std::lock_guard lock(waiters_mu_);
+    waiters_.push_back(&waiter);
+  }
+  std::vector<EventRef> found;
+  Position head = 0;
+  for (;;) {
+    const std::uint32_t seen = waiter.beacon.generation();
+    {
+      std::lock_guard lock(mu_);
+      head = writer_->durable_position();
+      data_.read_all(after, 1, filter, head, found);
+    }
+    if (!found.empty() || state_.load() != State::kOpen ||
+        std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    waiter.beacon.wait(seen, deadline);
+  }
+  {
+    std::lock_guard lock(waiters_mu_);
+    waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &waiter));
+  }
+  return head;
+}
+
+void MemoryStore::wake_matching(const std::vector<JobPtr>& batch) {
+  std::lock_guard lock(waiters_mu_);
+  for (MatchingWaiter* w : waiters_) {
+    const EventFilter& f = *w->filter;
+    bool concerned = false;
+    for (const JobPtr& job : batch) {
+      if (!job->write || job->type != RecordType::kEventBatch) continue;
+      // The caller's encoding, alive until the writer lets go of the job.
+      const StoredBatch& b = static_cast<const AppendJob&>(*job).batch;
+      if (!f.stream_types.empty() && !holds(f.stream_types, b.stream.type)) continue;
+      if (f.event_types.empty()) {
+        concerned = true;
+      } else {
+        for (std::size_t i = 0; i < b.event_offsets.size() && !concerned; ++i) {
+          concerned = holds(f.event_types, b.type(i));
+        }
+      }
+      if (concerned) break;
+    }
+    if (concerned) w->beacon.wake_all();
+  }
 }
 
 // --- Snapshots, checkpoints, idempotency ----------------------------------------

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "beacon.h"
 #include "herald/store.h"
 #include "log_file.h"
 #include "log_writer.h"
@@ -58,6 +59,10 @@ class MemoryStore final : public EventStore, private Sequencer {
   Result<ReadSlice> read_all(Position after, std::size_t limit, const EventFilter& filter) override;
   Result<Position> head() override;
   Result<Position> wait_for_events(Position after, std::chrono::milliseconds timeout) override;
+  // Sleeps through appends the filter does not match: the writer wakes a
+  // waiter only for a round that made a matching event durable.
+  Result<Position> wait_for_matching_events(Position after, std::chrono::milliseconds timeout,
+                                            const EventFilter& filter) override;
 
   Status save_snapshot(const Snapshot& snapshot) override;
   Result<std::optional<Snapshot>> load_snapshot(const StreamId& stream) override;
@@ -81,6 +86,8 @@ class MemoryStore final : public EventStore, private Sequencer {
   void sequence(const std::vector<JobPtr>& batch) override;
   void made_durable(const std::vector<JobPtr>& batch) override;
   void sequence_append(AppendJob& job, TimestampUs now);
+  // Wakes the matching waiters that `batch` (just made durable) concerns.
+  void wake_matching(const std::vector<JobPtr>& batch);
 
   // A job for an append on this thread, reused when the writer is done with
   // it.
@@ -104,6 +111,14 @@ class MemoryStore final : public EventStore, private Sequencer {
 
   mutable std::mutex mu_;  // guards data_
   StoreState data_;
+
+  // Readers in wait_for_matching_events, each on its own beacon.
+  struct MatchingWaiter {
+    const EventFilter* filter = nullptr;
+    Beacon beacon;
+  };
+  std::mutex waiters_mu_;
+  std::vector<MatchingWaiter*> waiters_;
 
   // Replay progress (open() only).
   std::uint64_t replayed_records_ = 0;

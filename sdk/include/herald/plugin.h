@@ -35,7 +35,8 @@ class logger;
 
 namespace herald {
 
-inline constexpr std::uint32_t kAbiVersion = 1;
+// 2: EventStore::wait_for_matching_events.
+inline constexpr std::uint32_t kAbiVersion = 2;
 
 enum class PluginKind { kStore, kTransport, kAggregate, kProjection, kUpcaster };
 

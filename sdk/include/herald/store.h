@@ -154,6 +154,20 @@ class EventStore {
   // Blocks until head() > after or the timeout passes; returns the head then.
   // Subscriptions use it instead of polling. May return early (spuriously).
   virtual Result<Position> wait_for_events(Position after, std::chrono::milliseconds timeout) = 0;
+  // Like wait_for_events, for a reader that only wants the events `filter`
+  // matches (a subscription on some event or stream types): blocks until a
+  // matching event is durable after `after`, or the timeout passes, and
+  // returns the head then. Any thread. It may return early, spuriously or
+  // on events the filter does not match; this default waits for any event.
+  // A store that can tell which waiters an append concerns overrides it, so
+  // that a reader on types nobody is writing sleeps through the appends of
+  // the others (the memory store does). An empty filter matches everything.
+  virtual Result<Position> wait_for_matching_events(Position after,
+                                                    std::chrono::milliseconds timeout,
+                                                    const EventFilter& filter) {
+    (void)filter;
+    return wait_for_events(after, timeout);
+  }
 
   // Snapshots: the latest saved one wins; saving an older version than the
   // one held is a no-op.

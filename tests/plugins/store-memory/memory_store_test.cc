@@ -390,6 +390,67 @@ TEST_F(MemoryStoreTest, WaitForEventsWakesUpOnAnAppend) {
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 25ms);
 }
 
+// A reader on some types sleeps through everyone else's appends and wakes
+// for the first that matches: by stream type, by event type, and both.
+TEST_F(MemoryStoreTest, WaitForMatchingEventsSleepsThroughOtherTypes) {
+  struct Case {
+    EventFilter filter;
+    StreamId other_stream;
+    std::string other_type;
+    StreamId matching_stream;
+    std::string matching_type;
+  };
+  const StreamId order{"Order", "o1"};
+  const std::vector<Case> cases = {
+      {{{}, {"Order"}}, user("u1"), "UserCreated", order, "OrderCreated"},
+      {{{"OrderPaid"}, {}}, order, "OrderCreated", order, "OrderPaid"},
+      {{{"OrderPaid"}, {"Order"}}, user("u2"), "OrderPaid", order, "OrderPaid"},
+  };
+  for (const Case& c : cases) {
+    const Position after = *store_->head();
+    std::atomic<bool> woke{false};
+    Position seen = 0;
+    std::thread waiter([&] {
+      seen = *store_->wait_for_matching_events(after, 30s, c.filter);
+      woke = true;
+    });
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(append_one(c.other_stream, ExpectedVersion::any(), c.other_type).status.is_ok());
+    }
+    std::this_thread::sleep_for(50ms);
+    EXPECT_FALSE(woke) << c.matching_type << ": woken by 20 appends it does not match";
+    auto r = append_one(c.matching_stream, ExpectedVersion::any(), c.matching_type);
+    ASSERT_TRUE(r.status.is_ok());
+    waiter.join();
+    EXPECT_EQ(seen, r.events.back().position) << c.matching_type;
+  }
+
+  // Something already there: at once. An empty filter waits for anything.
+  const Position head = *store_->head();
+  EXPECT_EQ(*store_->wait_for_matching_events(0, 30s, {{}, {"Order"}}), head);
+  std::thread any([&] { EXPECT_EQ(*store_->wait_for_matching_events(head, 30s, {}), head + 1); });
+  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(append_one(user("u3"), ExpectedVersion::any()).status.is_ok());
+  any.join();
+
+  // Nothing matching: the timeout.
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(*store_->wait_for_matching_events(head + 1, 30ms, {{}, {"Order"}}), head + 1);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 25ms);
+
+  // close() ends the wait.
+  std::atomic<bool> ended{false};
+  std::thread closing([&] {
+    store_->wait_for_matching_events(head + 1, 60s, {{}, {"Invoice"}});
+    ended = true;
+  });
+  std::this_thread::sleep_for(20ms);
+  store_->close();
+  for (int i = 0; i < 500 && !ended; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(ended) << "close() left a matching waiter asleep";
+  closing.join();
+}
+
 TEST_F(MemoryStoreTest, CallsOutsideOpenAndCloseFail) {
   MemoryStore fresh(testing::options(dir_.file("other.log")), nullptr);
   EXPECT_EQ(fresh.append(request(user("u1"), ExpectedVersion::any(), {event("A")})).status.code(),

@@ -182,6 +182,35 @@ TEST(Subscription, WaitForTimesOutWhenBehind) {
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 150ms);
 }
 
+// A subscription on some types sleeps through the appends of others (the
+// store wakes it for its own only) and still answers read-your-writes waits
+// for positions among those others at once, and says it is not behind.
+TEST(Subscription, ATypeFilteredSubscriptionAnswersWaitsForOtherTypesPositions) {
+  FakeEventStore store;
+  UpcasterChain none;
+  auto rec = std::make_shared<Recorder>();
+  Subscription::Options options{"orders", {{"Order"}, {}}, 0, 512, 100000};
+  options.idle_wait = 2s;  // it would move past the User events only this late
+  Subscription sub(store, none, options, rec);
+  sub.start();
+  append(store, "Order", "o1", "OrderCreated");
+  ASSERT_TRUE(sub.wait_for(1, 5s));
+  for (int i = 0; i < 50; ++i) append(store, "User", "u" + std::to_string(i), "UserCreated");
+
+  EXPECT_TRUE(sub.wait_for(51, 500ms)) << "a wait for a position it has nothing to apply up to";
+  const Json status = sub.status();
+  EXPECT_EQ(status["position"], 51);
+  EXPECT_EQ(status["lag"], 0);
+  EXPECT_FALSE(sub.wait_for(52, 50ms)) << "a position that does not exist yet";
+
+  // Its own events still wake it at once, and a wait covers them.
+  append(store, "User", "u50", "UserCreated");
+  append(store, "Order", "o2", "OrderCreated");
+  EXPECT_TRUE(sub.wait_for(53, 1s));
+  ASSERT_EQ(rec->seen().size(), 2u);
+  EXPECT_EQ(rec->seen()[1].position, 53u);
+}
+
 TEST(ProjectionRegistry, RebuildBuildsAFreshModelThatEqualsTheLiveOne) {
   FakeEventStore store;
   UpcasterChain none;

@@ -138,6 +138,20 @@ class FakeEventStore : public EventStore {
     return static_cast<Position>(log_.size());
   }
 
+  // Like a store that knows what each append concerns: sleeps through
+  // events the filter does not match.
+  Result<Position> wait_for_matching_events(Position after, std::chrono::milliseconds timeout,
+                                            const EventFilter& filter) override {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, timeout, [&] {
+      for (std::size_t i = after; i < log_.size(); ++i) {
+        if (filter.matches(log_[i])) return true;
+      }
+      return false;
+    });
+    return static_cast<Position>(log_.size());
+  }
+
   Status save_snapshot(const Snapshot& s) override {
     std::lock_guard lock(mutex_);
     auto& held = snapshots_[s.stream.key()];
