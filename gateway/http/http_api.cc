@@ -349,7 +349,7 @@ class ApiHandler final : public ConnectionHandler {
     auto wait_ms = uint_param(q, "wait_ms", kReadYourWritesWaitMs);
     if (auto* b = std::get_if<BadInput>(&wait_ms)) return bad_reply(std::move(*b));
     const Position wanted = std::get<std::uint64_t>(min_pos);
-    if (wanted > 0 && live->subscription->position() < wanted) {
+    if (wanted > 0 && !live->subscription->applied_through(wanted)) {
       // Each waiting query holds a worker thread: at most half of them may
       // wait at once, so that waits (a model catching up, or positions that
       // do not exist yet) cannot keep commands and health probes out.

@@ -84,6 +84,9 @@ class Subscription {
   // a durable target), or the timeout passes, or the subscription failed,
   // stops or released its waiters. Returns whether it was applied.
   bool wait_for(Position target, std::chrono::milliseconds timeout) const;
+  // Whether everything this subscription takes up to `target` is applied,
+  // without waiting; may ask the store. Any thread.
+  bool applied_through(Position target) const;
   // Ends every wait_for(), now and later, at once, while the subscription
   // goes on: a shutting-down gateway answers its read-your-writes queries
   // instead of holding its stop for their whole timeout. Any thread.
@@ -99,9 +102,6 @@ class Subscription {
   // Applies one event with retries; false when the subscription must stop.
   bool deliver(RecordedEvent& event);
   void set_position(Position p);
-  // Whether everything this subscription takes up to `target` is applied;
-  // may ask the store (applied_position).
-  bool applied_through(Position target) const;
   // position(), or past it when the store holds nothing this subscription
   // takes between position() and the head.
   Position applied_position() const;

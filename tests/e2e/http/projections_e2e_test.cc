@@ -108,6 +108,26 @@ TEST_F(ProjectionsE2E, OrderSummaryPerUserSpansOrders) {
   ASSERT_EQ(summary.status, 200) << summary.body;
   EXPECT_EQ(summary.json()["document"]["order_count"], 2);
   EXPECT_DOUBLE_EQ(summary.json()["document"]["total_spent"].get<double>(), 42.0);
+
+  // User commands are nothing to user_orders: a read-your-writes query for
+  // one's position is answered at once, at that position or past it, though
+  // the model (asleep until an Order event) has not moved there yet.
+  std::uint64_t p = 0;
+  for (int i = 0; i < 5; ++i) p = create_user("x" + std::to_string(i), "X", "x@example.com");
+  auto same =
+      get("/v1/projections/user_orders/u1?min_position=" + std::to_string(p) + "&wait_ms=1");
+  ASSERT_EQ(same.status, 200) << same.body;
+  EXPECT_GE(same.json()["position"].get<std::uint64_t>(), p) << same.body;
+  EXPECT_EQ(same.json()["document"]["order_count"], 2);
+  int listed = 0;
+  const json subscriptions = get("/v1/admin/subscriptions").json()["subscriptions"];
+  for (const json& sub : subscriptions) {
+    if (sub["name"] != "user_orders") continue;
+    ++listed;
+    EXPECT_EQ(sub["lag"], 0) << sub.dump();
+    EXPECT_GE(sub["position"].get<std::uint64_t>(), p) << sub.dump();
+  }
+  EXPECT_EQ(listed, 1);
 }
 
 TEST_F(ProjectionsE2E, RestartRebuildsTheModelsFromTheLog) {
