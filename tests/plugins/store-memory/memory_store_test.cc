@@ -486,6 +486,20 @@ TEST(MemoryStoreMemoryOnlyTest, EmptyPathKeepsEverythingInMemory) {
   EXPECT_EQ(*store->load_checkpoint("c"), 1u);
   EXPECT_TRUE(store->load_snapshot(user("u1"))->has_value());
   EXPECT_EQ(*store->wait_for_events(0, 1s), 1u);
+
+  // Without a writer thread the appending thread wakes matching waiters.
+  std::atomic<bool> woke{false};
+  std::thread waiter([&] {
+    EXPECT_EQ(*store->wait_for_matching_events(1, 30s, {{}, {"Order"}}), 3u);
+    woke = true;
+  });
+  ASSERT_TRUE(
+      store->append(request(user("u2"), ExpectedVersion::any(), {event("A")})).status.is_ok());
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(woke);
+  ASSERT_TRUE(
+      store->append(request({"Order", "o1"}, ExpectedVersion::any(), {event("B")})).status.is_ok());
+  waiter.join();
   store->close();
 }
 
