@@ -19,6 +19,25 @@ SECONDS_PER_ROUND="${BENCH_SECONDS:-10}"
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
+# CPU time (user + system, all threads) a process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# One wrk round, labelled LABEL, against PORT: prints the wrk line and the
+# CPU per request to stderr, and "RPS P99_MS CPU_US" to stdout, where CPU_US
+# is what the process PID used per request (all its threads, from /proc).
+wrk_round() {
+  local label="$1" port="$2" pid="$3" script="$4" before after out rps p99 cpu
+  before="$(cpu_ticks "$pid")"
+  out="$(wrk -t2 -c64 -d"${SECONDS_PER_ROUND}s" --latency -s "$script" "http://127.0.0.1:$port" | grep RESULT)"
+  after="$(cpu_ticks "$pid")"
+  rps="$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$out")"
+  p99="$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out")"
+  cpu="$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v r="$rps" -v s="$SECONDS_PER_ROUND" \
+    'BEGIN{printf "%.1f", (r > 0) ? t * 1e6 / hz / (r * s) : 0}')"
+  echo "  $label $out cpu_us_per_request=$cpu" >&2
+  echo "$rps $p99 $cpu"
+}
+
 run_if_built() {
   local name="$1"; shift
   if [ -x "$BIN/$name" ]; then
@@ -53,27 +72,24 @@ bench_http() {
   log "seeding 10,000 users"
   "$BIN/bench_http_seed" "$hport" 10000 16
   local script="$HERALD_ROOT/bench/http-commands/update_user.lua"
-  local h_rps=() b_rps=() h_p99=() b_p99=()
+  local h_rps=() b_rps=() h_p99=() b_p99=() h_cpu=() b_cpu=() r
   for round in $(seq 1 "$ROUNDS"); do
     log "round $round/$ROUNDS: herald (wrk -t2 -c64 -d${SECONDS_PER_ROUND}s, UpdateUser)"
-    local out
-    out="$(wrk -t2 -c64 -d"${SECONDS_PER_ROUND}s" --latency -s "$script" "http://127.0.0.1:$hport" | grep RESULT)"
-    echo "  herald   $out"
-    h_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$out")")
-    h_p99+=("$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out")")
+    read -r -a r <<<"$(wrk_round "herald  " "$hport" "$hpid" "$script")"
+    h_rps+=("${r[0]}"); h_p99+=("${r[1]}"); h_cpu+=("${r[2]}")
     log "round $round/$ROUNDS: bare Poco server, same load"
-    out="$(wrk -t2 -c64 -d"${SECONDS_PER_ROUND}s" --latency -s "$script" "http://127.0.0.1:$bport" | grep RESULT)"
-    echo "  baseline $out"
-    b_rps+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$out")")
-    b_p99+=("$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out")")
+    read -r -a r <<<"$(wrk_round baseline "$bport" "$bpid" "$script")"
+    b_rps+=("${r[0]}"); b_p99+=("${r[1]}"); b_cpu+=("${r[2]}")
   done
-  local hr br hp bp
+  local hr br hp bp hc bc
   hr="$(printf '%s\n' "${h_rps[@]}" | median)"
   br="$(printf '%s\n' "${b_rps[@]}" | median)"
   hp="$(printf '%s\n' "${h_p99[@]}" | median)"
   bp="$(printf '%s\n' "${b_p99[@]}" | median)"
-  echo "http commands (UpdateUser, 64 connections, fsync batch, ${setup}): herald ${hr} req/s (p99 ${hp} ms)," \
-       "bare Poco ${br} req/s (p99 ${bp} ms), ratio $(awk -v a="$hr" -v b="$br" 'BEGIN{printf "%.2f", a/b}') (goal >= 0.70)"
+  hc="$(printf '%s\n' "${h_cpu[@]}" | median)"
+  bc="$(printf '%s\n' "${b_cpu[@]}" | median)"
+  echo "http commands (UpdateUser, 64 connections, fsync batch, ${setup}): herald ${hr} req/s (p99 ${hp} ms, ${hc} µs CPU per command)," \
+       "bare Poco ${br} req/s (p99 ${bp} ms, ${bc} µs CPU per request), ratio $(awk -v a="$hr" -v b="$br" 'BEGIN{printf "%.2f", a/b}') (goal >= 0.70)"
 }
 
 case "$what" in
