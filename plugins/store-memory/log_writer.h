@@ -29,6 +29,14 @@
 //           writer looks split into two cohorts that commit in turn, each
 //           with half the batch (the reason for PostgreSQL's commit_delay
 //           and MySQL's binlog_group_commit_sync_delay, which adapt less).
+//           It waits the same way, up to half a commit, when commits are
+//           fast but the machine is CPU-bound: the writer itself waited
+//           for a CPU 45% of the time or more (until below 30%; measured
+//           every 50 ms from its run delay in /proc/thread-self/schedstat).
+//           Then a sync's CPU (file system, block layer, waking the
+//           callers' CPUs) is what bounds throughput, and a batch twice as
+//           big halves it per command; when CPUs are free, waiting would
+//           only stop a commit from overlapping its callers' next work.
 //   never   one write() per batch and no fdatasync: a crash of the process
 //           loses nothing, a crash of the machine may.
 //
@@ -48,6 +56,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -127,6 +136,14 @@ struct WriterStats {
   std::uint64_t io_ns = 0;    // time spent in write() and fdatasync()
 };
 
+// This thread's run delay (ns it was runnable but waited for a CPU), from
+// /proc/thread-self/schedstat; nothing when the kernel does not keep it.
+std::optional<std::uint64_t> thread_run_delay_ns();
+// Whether the writer takes the machine for CPU-bound after a look that found
+// it waited for a CPU `run_delay_share` of the time since the last one,
+// having taken it for CPU-bound (`was`) or not: in from 0.45, out below 0.30.
+bool cpu_bound_after(bool was, double run_delay_share);
+
 class LogWriter {
  public:
   // `file` may be null (memory only); otherwise it is open and outlives the
@@ -165,6 +182,10 @@ class LogWriter {
   // described above.
   void gather(std::unique_lock<std::mutex>& lock, std::size_t last_batch,
               std::chrono::nanoseconds last_io);
+  // Writer thread: every kCpuCheckEvery, whether the writer waits for a CPU
+  // much of the time (its run delay in /proc/thread-self/schedstat): the
+  // machine is CPU-bound, and bigger batches save the CPU of their syncs.
+  void check_cpu();
   void process(std::vector<JobPtr>& batch, Beacon& done);
   // Marks every job of `batch` that is not done yet as done with `status`
   // and wakes their callers.
@@ -185,6 +206,11 @@ class LogWriter {
   std::uint32_t round_ = 0;        // the batch being collected
   std::size_t gather_target_ = 0;  // queue size the writer waits for (0: none)
   bool stopping_ = false;
+
+  // check_cpu()'s state (writer thread only).
+  bool cpu_bound_ = false;
+  std::chrono::steady_clock::time_point last_cpu_check_{};
+  std::uint64_t last_run_delay_ns_ = 0;
 
   std::mutex inline_mu_;  // memory only: one submit() at a time
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "log_writer.h"
 #include "test_support.h"
 
 namespace herald::plugins::memory {
@@ -170,6 +171,44 @@ TEST(MemoryStoreConcurrencyTest, RacingAppendsWithOneKeyAppendOnce) {
   EXPECT_EQ(originals, 1);
   EXPECT_EQ(ids.size(), 1u);
   EXPECT_EQ(*store->head(), 1u);
+}
+
+// The writer gathers bigger batches while the machine is CPU-bound: it
+// enters that mode at a run delay of 45% of the time and leaves it below
+// 30%, so that a share in between keeps whichever mode it is in.
+TEST(MemoryStoreGroupCommitTest, CpuBoundModeHasHysteresis) {
+  EXPECT_FALSE(cpu_bound_after(false, 0.0));
+  EXPECT_FALSE(cpu_bound_after(false, 0.44));
+  EXPECT_TRUE(cpu_bound_after(false, 0.45));
+  EXPECT_TRUE(cpu_bound_after(true, 0.44));
+  EXPECT_TRUE(cpu_bound_after(true, 0.30));
+  EXPECT_FALSE(cpu_bound_after(true, 0.29));
+  EXPECT_TRUE(cpu_bound_after(true, 0.9));
+}
+
+// What the writer reads: a thread's run delay, which grows while more
+// threads want a CPU than there are CPUs.
+TEST(MemoryStoreGroupCommitTest, RunDelayGrowsWhileThreadsOutnumberCpus) {
+  if (!thread_run_delay_ns()) GTEST_SKIP() << "this kernel keeps no schedstat";
+  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<bool> go{false};
+  std::atomic<std::uint64_t> most{0};
+  std::vector<std::thread> spinners;
+  for (unsigned i = 0; i < 2 * cpus + 1; ++i) {
+    spinners.emplace_back([&] {
+      while (!go) std::this_thread::yield();
+      const std::uint64_t before = thread_run_delay_ns().value_or(0);
+      const auto until = std::chrono::steady_clock::now() + 300ms;
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      const std::uint64_t grew = thread_run_delay_ns().value_or(0) - before;
+      for (std::uint64_t m = most; grew > m && !most.compare_exchange_weak(m, grew);) {
+      }
+    });
+  }
+  go = true;
+  for (auto& t : spinners) t.join();
+  EXPECT_GT(most.load(), 0u);
 }
 
 }  // namespace
