@@ -35,6 +35,13 @@ inline bool plain(const std::string& s) {
   return true;
 }
 
+// A plain() string as JSON: itself between quotes.
+inline void append_quoted(std::string& out, const std::string& s) {
+  out.push_back('"');
+  out.append(s);
+  out.push_back('"');
+}
+
 }  // namespace json_text_detail
 
 // A string as a JSON string: what append_json(out, Json(s), on_bad_utf8)
@@ -42,9 +49,7 @@ inline bool plain(const std::string& s) {
 inline void append_json_string(std::string& out, const std::string& s,
                                Json::error_handler_t on_bad_utf8 = Json::error_handler_t::strict) {
   if (!json_text_detail::plain(s)) return json_text_detail::dump_into(out, Json(s), on_bad_utf8);
-  out.push_back('"');
-  out.append(s);
-  out.push_back('"');
+  json_text_detail::append_quoted(out, s);
 }
 
 // An integer as JSON text.
@@ -73,9 +78,13 @@ inline void append_json(std::string& out, const Json& j,
         append_json_integer(out, j.get_ref<const Json::number_integer_t&>());
       }
       return;
-    case Json::value_t::string:
-      append_json_string(out, j.get_ref<const Json::string_t&>(), on_bad_utf8);
-      return;
+    case Json::value_t::string: {
+      // Not append_json_string: a string that is not plain goes to the
+      // serializer as the Json it already is, not as a copy.
+      const auto& s = j.get_ref<const Json::string_t&>();
+      if (!json_text_detail::plain(s)) return dump_into(out, j, on_bad_utf8);
+      return json_text_detail::append_quoted(out, s);
+    }
     case Json::value_t::object: {
       out.push_back('{');
       bool first = true;
