@@ -506,6 +506,8 @@ Result<Position> MemoryStore::wait_for_events(Position after, std::chrono::milli
 
 namespace {
 
+// For an event type, which the store holds as a view into the encoded
+// record: the filter's set looks up only std::string keys.
 bool holds(const std::set<std::string>& names, std::string_view name) {
   for (const std::string& n : names) {
     if (n == name) return true;
@@ -562,7 +564,7 @@ void MemoryStore::wake_matching(const std::vector<JobPtr>& batch) {
       if (!job->write || job->type != RecordType::kEventBatch) continue;
       // The caller's encoding, alive until the writer lets go of the job.
       const StoredBatch& b = static_cast<const AppendJob&>(*job).batch;
-      if (!f.stream_types.empty() && !holds(f.stream_types, b.stream.type)) continue;
+      if (!f.stream_types.empty() && f.stream_types.count(b.stream.type) == 0) continue;
       if (f.event_types.empty()) {
         concerned = true;
       } else {
