@@ -15,11 +15,15 @@ using Kind = CommandOutcome::Kind;
 
 CommandOutcome outcome(Kind kind, Json body) { return {kind, std::move(body)}; }
 
-CommandOutcome store_failure(const Status& s, const std::string& what) {
+// A store in a failed state (health() kFailed: the memory store after a disk
+// error) still answers kRetry, since its writes come back once herald is
+// restarted; its message says so, and "retry later" would contradict it.
+CommandOutcome store_failure(EventStore& store, const Status& s, const std::string& what) {
   if (s.code() == StatusCode::kRetry) {
+    const bool broken = store.health().code() == StatusCode::kFailed;
     return outcome(Kind::kUnavailable,
                    make_problem(503, "store-unavailable", "Store unavailable",
-                                what + ": " + s.message() + "; retry later"));
+                                what + ": " + s.message() + (broken ? "" : "; retry later")));
   }
   return outcome(Kind::kInternal,
                  make_problem(500, "store-error", "Store error", what + ": " + s.message()));
@@ -225,7 +229,7 @@ CommandRouter::Result CommandRouter::run(const AggregateType& type, CommandReque
   // first result), not what the first one's events did to the state.
   if (!request.idempotency_key.empty()) {
     auto held = store_.find_idempotency(request.idempotency_key);
-    if (!held.is_ok()) return store_failure(held.status(), "idempotency lookup failed");
+    if (!held.is_ok()) return store_failure(store_, held.status(), "idempotency lookup failed");
     if (held->has_value()) {
       const IdempotencyRecord& rec = **held;
       if (rec.fingerprint != key_fingerprint) {
@@ -251,7 +255,7 @@ CommandRouter::Result CommandRouter::run(const AggregateType& type, CommandReque
                                                      "Aggregate cannot be loaded",
                                                      loaded.status().message()));
       }
-      return store_failure(loaded.status(), "loading " + stream.key() + " failed");
+      return store_failure(store_, loaded.status(), "loading " + stream.key() + " failed");
     }
     AggregateRepository::StatePtr held_state = std::move(loaded.value());
     const AggregateState& state = *held_state;
@@ -350,7 +354,8 @@ CommandRouter::Result CommandRouter::run(const AggregateType& type, CommandReque
                     state.version, attempt + 1);
       continue;
     }
-    if (!result.status.is_ok()) return store_failure(result.status, "append to " + stream.key() + " failed");
+    if (!result.status.is_ok())
+      return store_failure(store_, result.status, "append to " + stream.key() + " failed");
     if (result.duplicate) {
       if (!result.idempotency_fingerprint.empty() &&
           result.idempotency_fingerprint != key_fingerprint) {
@@ -406,7 +411,7 @@ CommandOutcome CommandRouter::get_state(const std::string& type_name, const std:
                                                    "Aggregate cannot be loaded",
                                                    loaded.status().message()));
     }
-    return store_failure(loaded.status(), "loading " + type_name + "/" + id + " failed");
+    return store_failure(store_, loaded.status(), "loading " + type_name + "/" + id + " failed");
   }
   const AggregateState& state = **loaded;
   if (!state.exists()) {

@@ -1,5 +1,6 @@
 // The command router against the SDK's FakeEventStore: status codes, retries
 // on conflict, idempotency, snapshots and metadata.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,6 +16,9 @@ namespace herald::gateway {
 namespace {
 
 using herald::testing::FakeEventStore;
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using Kind = CommandOutcome::Kind;
 
 TEST(ValidIdentifier, PrintableUtf8WithoutUrlDelimiters) {
@@ -241,6 +245,24 @@ TEST_F(RouterTest, StoreUnavailableIs503AndStoreErrorIs500) {
   store_.fail_next(Status::failed("disk on fire"));
   EXPECT_EQ(run("Increment").kind, Kind::kInternal);
   EXPECT_EQ(run("Increment").kind, Kind::kOk);
+}
+
+TEST_F(RouterTest, StoreUnavailableSaysRetryLaterOnlyWhenTheStoreIsNotBroken) {
+  store_.fail_next(Status::retry("the event log did not reach the disk within 30000 ms"));
+  auto busy = run("Increment");
+  EXPECT_EQ(busy.kind, Kind::kUnavailable);
+  EXPECT_THAT(busy.body["detail"].get<std::string>(), EndsWith("; retry later"));
+
+  // The memory store after a disk error: writes answer kRetry with what it
+  // takes, health() kFailed. The answer must not promise that waiting helps.
+  const std::string why =
+      "event store failed and refuses writes until herald is restarted: disk full";
+  store_.set_health(Status::failed(why));
+  store_.fail_next(Status::retry(why));
+  auto broken = run("Increment");
+  EXPECT_EQ(broken.kind, Kind::kUnavailable);
+  EXPECT_THAT(broken.body["detail"].get<std::string>(), HasSubstr("until herald is restarted"));
+  EXPECT_THAT(broken.body["detail"].get<std::string>(), Not(HasSubstr("retry later")));
 }
 
 TEST_F(RouterTest, ExpectedVersionMismatchIs409WithCurrentVersion) {

@@ -23,6 +23,12 @@ class FakeEventStore : public EventStore {
     failure_ = std::move(status);
     failures_left_ = count;
   }
+  // What health() answers from now on (ok at first): a store in a failed
+  // state, as the memory store is after a disk error, reports kFailed.
+  void set_health(Status status) {
+    std::lock_guard lock(mutex_);
+    health_ = std::move(status);
+  }
   std::size_t append_calls() const {
     std::lock_guard lock(mutex_);
     return append_calls_;
@@ -181,7 +187,10 @@ class FakeEventStore : public EventStore {
     if (it == keys_.end() || it->second.expires_at <= now_us()) return std::optional<IdempotencyRecord>();
     return std::optional<IdempotencyRecord>(it->second);
   }
-  Status health() override { return Status::ok(); }
+  Status health() override {
+    std::lock_guard lock(mutex_);
+    return health_;
+  }
 
  private:
   Version version_of(const StreamId& s) const {
@@ -203,6 +212,7 @@ class FakeEventStore : public EventStore {
   std::map<std::string, Position> checkpoints_;
   std::map<std::string, IdempotencyRecord> keys_;
   Status failure_;
+  Status health_;
   int failures_left_ = 0;
   std::size_t append_calls_ = 0;
 };
