@@ -22,11 +22,11 @@
 #include <optional>
 #include <string_view>
 
-#include "config/schema_check.h"
 #include "core/config_reference.h"
 #include "core/logging.h"
 #include "core/runtime.h"
 #include "http/http_api.h"
+#include "text/suggest.h"
 
 namespace herald::gateway {
 extern const char* const kEmbeddedConfig;

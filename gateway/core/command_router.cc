@@ -2,11 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "config/schema_check.h"
 #include "core/ids.h"
 #include "core/problem.h"
 #include "herald/json_text.h"
 #include "herald/utf8.h"
+#include "text/suggest.h"
 
 namespace herald::gateway {
 namespace {

@@ -12,11 +12,11 @@
 #include <functional>
 #include <set>
 
-#include "config/schema_check.h"
 #include "core/problem.h"
 #include "herald/json_text.h"
 #include "http/http_connection.h"
 #include "http/request_parsing.h"
+#include "text/suggest.h"
 
 namespace herald::gateway {
 namespace {

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <charconv>
 
-#include "config/schema_check.h"
 #include "core/problem.h"
 #include "http/http_message.h"
+#include "text/suggest.h"
 
 namespace herald::gateway {
 namespace {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <utility>
 
-#include "config/schema_check.h"
+#include "text/suggest.h"
 
 namespace herald::gateway {
 namespace {

@@ -1,7 +1,9 @@
 // Checks on arrays and objects.
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
+#include "text/suggest.h"
 #include "validation/json_util.h"
 #include "validation/keyword_checks.h"
 
@@ -188,7 +190,9 @@ PropertiesCheck::PropertiesCheck(std::string location,
       named_(std::move(named)),
       patterns_(std::move(patterns)),
       additional_(additional),
-      additional_location_(std::move(additional_location)) {}
+      additional_location_(std::move(additional_location)) {
+  for (const auto& [name, schema] : named_) names_.push_back(name);
+}
 
 bool PropertiesCheck::validate(const Json& instance, const InstancePath& path, Context& ctx) const {
   bool ok = true;
@@ -199,8 +203,17 @@ bool PropertiesCheck::validate(const Json& instance, const InstancePath& path, C
     if (schema->is_false()) {
       ok = false;
       if (ctx.collecting()) {
-        ctx.add({path.to_pointer(), keyword, location,
-                 "property " + quote_name(name) + " is not allowed"});
+        std::string message = "property " + quote_name(name) + " is not allowed";
+        // A misspelt property ("nme") meets `additionalProperties: false`:
+        // name the declared one it is likely meant to be, if not also sent.
+        if (std::string_view(keyword) == "additionalProperties") {
+          std::vector<std::string> absent;
+          for (const std::string& n : names_) {
+            if (!instance.contains(n)) absent.push_back(n);
+          }
+          if (auto hint = did_you_mean(name, absent); !hint.empty()) message += " (" + hint + ")";
+        }
+        ctx.add({path.to_pointer(), keyword, location, std::move(message)});
       }
       return;
     }

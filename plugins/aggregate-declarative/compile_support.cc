@@ -1,6 +1,6 @@
 #include "compile_support.h"
 
-#include "config/schema_check.h"
+#include "text/suggest.h"
 
 namespace herald::plugins::declarative {
 

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "config/schema_check.h"
 #include "herald/config_schema.h"
 #include "herald/event.h"
 #include "herald/json_pointer.h"
+#include "text/suggest.h"
 
 namespace herald::plugins::declarative {
 

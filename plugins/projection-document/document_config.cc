@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "config/schema_check.h"
+#include "text/suggest.h"
 
 namespace herald::plugins::document {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "config/schema_check.h"
+#include "text/suggest.h"
 
 namespace herald::plugins::document {
 

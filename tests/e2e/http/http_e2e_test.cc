@@ -447,6 +447,11 @@ TEST_F(HttpE2E, BusinessRuleRejectionIs422WithEveryError) {
   auto again = post("/v1/commands/User/u1", R"({"type":"CreateUser","data":{"name":"","email":"nope"}})");
   expect_problem(again, 422);
   EXPECT_GE(again.json()["errors"].size(), 2u) << again.body;
+  // A misspelt data property gets the declared one it likely means.
+  auto typo = post("/v1/commands/User/u1", R"({"type":"UpdateUser","data":{"nme":"Alicia"}})");
+  expect_problem(typo, 422);
+  EXPECT_EQ(typo.json()["errors"][0], "/: property \"nme\" is not allowed (did you mean 'name'?)")
+      << typo.body;
   ASSERT_EQ(post("/v1/commands/User/u1", R"({"type":"DeactivateUser","data":{}})").status, 200);
   expect_problem(post("/v1/commands/User/u1", R"({"type":"UpdateUser","data":{"name":"x"}})"), 422);
   EXPECT_EQ(post("/v1/commands/User/u1", R"({"type":"ActivateUser","data":{}})").status, 200);

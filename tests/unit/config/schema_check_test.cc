@@ -1,5 +1,6 @@
 // check_against_schema and the "did you mean" matcher.
 #include "config/schema_check.h"
+#include "text/suggest.h"
 
 #include <gtest/gtest.h>
 

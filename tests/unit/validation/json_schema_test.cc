@@ -76,6 +76,21 @@ TEST(JsonSchemaMessages, AdditionalPropertiesFalse) {
   EXPECT_EQ(error.to_string(), "/: property \"b\" is not allowed");
 }
 
+TEST(JsonSchemaMessages, AdditionalPropertiesFalseNamesTheLikelyMeantProperty) {
+  const Json schema = parse(R"({
+    "properties": {"name": {}, "email": {}},
+    "additionalProperties": false
+  })");
+  EXPECT_THAT(errors_of(schema, parse(R"({"nme": "Bob", "emial": "b@example.com"})")),
+              ElementsAre("/: property \"emial\" is not allowed (did you mean 'email'?)",
+                          "/: property \"nme\" is not allowed (did you mean 'name'?)"));
+  // Only a declared property the object does not already have; nothing close
+  // enough, no hint.
+  EXPECT_THAT(
+      errors_of(schema, parse(R"({"name": "Bob", "Name": "Bob", "colour": "red"})")),
+      ElementsAre("/: property \"Name\" is not allowed", "/: property \"colour\" is not allowed"));
+}
+
 TEST(JsonSchemaMessages, AdditionalPropertiesSchema) {
   EXPECT_THAT(errors_of(parse(R"({"additionalProperties": {"type": "integer"}})"),
                         parse(R"({"a": 1, "b": "x"})")),
