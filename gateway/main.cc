@@ -161,6 +161,11 @@ int serve(const Args& args) {
   sigaddset(&opened, kOpenedSignal);
   pthread_sigmask(SIG_BLOCK, &opened, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f, systemd's LimitFSIZE=) reached by the
+  // event log: the write fails with EFBIG and the store refuses writes until
+  // restarted, as for a full disk, rather than the process being killed
+  // mid-write with requests unanswered.
+  signal(SIGXFSZ, SIG_IGN);
 
   GatewayConfig config = load_config(args);
   setup_logging(config.logging.level, config.logging.format);

@@ -5,15 +5,17 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -96,6 +98,11 @@ class HeraldProcess {
 
   static std::string binary() { return std::string(HERALD_BUILD_DIR) + "/bin/herald"; }
 
+  // Files herald writes may not grow beyond `bytes` (RLIMIT_FSIZE: herald
+  // ignores SIGXFSZ, so a write past it fails with EFBIG): a full disk
+  // without one. Applies to the next spawn().
+  void limit_file_size(std::uint64_t bytes) { file_size_limit_ = bytes; }
+
   // Starts herald and waits until it answers /health/ready.
   void start(int port = 0) {
     spawn(port);
@@ -118,6 +125,11 @@ class HeraldProcess {
       ::setenv("HERALD_LISTEN", ("127.0.0.1:" + std::to_string(port_)).c_str(), 1);
       ::setenv("HERALD_DATA_DIR", data_dir_.c_str(), 1);
       ::setenv("HERALD_PLUGIN_PATH", HERALD_PLUGIN_DIR, 1);
+      if (file_size_limit_ > 0) {
+        rlimit limit{};
+        limit.rlim_cur = limit.rlim_max = file_size_limit_;
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+      }
       std::vector<std::string> all = {binary()};
       all.insert(all.end(), args_.begin(), args_.end());
       std::vector<char*> argv;
@@ -217,6 +229,7 @@ class HeraldProcess {
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
+  std::uint64_t file_size_limit_ = 0;  // 0: none
 };
 
 }  // namespace herald::testing

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "support/herald_process.h"
@@ -724,6 +725,65 @@ TEST(HttpWorkers, WaitingQueriesCannotTakeEveryWorker) {
   EXPECT_NE(told.body.find("urn:herald:problem:too-many-waiting"), std::string::npos) << told.body;
   EXPECT_EQ(told.headers.count("Retry-After") ? told.headers.at("Retry-After") : "", "1");
   EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
+// A full disk (RLIMIT_FSIZE stands in for it): the store refuses writes
+// until herald is restarted, and the 503 says so rather than "retry later";
+// reads keep serving, readiness fails, and a restart without the limit has
+// every acknowledged command and nothing of the refused one.
+TEST(HttpStoreFailure, AFullDiskRefusesWritesUntilRestartAndKeepsEveryAcknowledgedOne) {
+  auto dir = make_temp_dir("herald-full-disk-");
+  std::ifstream in(std::string(HERALD_SOURCE_DIR) + "/config/herald.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string config = text.str();
+  const std::string fsync = "    fsync: batch\n";
+  ASSERT_NE(config.find(fsync), std::string::npos);
+  // No zeros kept ahead: the limit then falls on a record's write.
+  config.replace(config.find(fsync), fsync.size(), fsync + "    preallocate_mib: 0\n");
+  auto file = dir / "full-disk.yaml";
+  std::ofstream(file) << config;
+
+  int acknowledged = 0;
+  HttpResult refused;
+  {
+    HeraldProcess herald(dir, {"-c", file.string()});
+    herald.limit_file_size(64 * 1024);
+    herald.start();
+    const std::string name(150, 'n');
+    for (int i = 0; i < 2000; ++i) {
+      auto r = herald.request("POST", "/v1/commands/User/u" + std::to_string(i),
+                              create_user(name, "u" + std::to_string(i) + "@example.com"));
+      if (r.status != 200) {
+        refused = r;
+        break;
+      }
+      ++acknowledged;
+    }
+    ASSERT_GT(acknowledged, 10) << herald.log();
+    EXPECT_EQ(refused.status, 503) << refused.body;
+    EXPECT_NE(refused.body.find("urn:herald:problem:store-unavailable"), std::string::npos)
+        << refused.body;
+    // Every later write too, and the answer does not promise that waiting helps.
+    auto later =
+        herald.request("POST", "/v1/commands/User/late", create_user("Late", "l@example.com"));
+    EXPECT_EQ(later.status, 503) << later.body;
+    EXPECT_NE(later.body.find("until herald is restarted"), std::string::npos) << later.body;
+    EXPECT_EQ(later.body.find("retry later"), std::string::npos) << later.body;
+    EXPECT_EQ(herald.request("GET", "/health/ready").status, 503);
+    EXPECT_EQ(herald.request("GET", "/v1/streams/User/u0").status, 200);
+    herald.stop();
+  }
+
+  HeraldProcess again(dir, {"-c", file.string()});
+  again.start();
+  auto events = again.request("GET", "/v1/events?after=0&limit=10000");
+  ASSERT_EQ(events.status, 200) << events.body;
+  EXPECT_EQ(events.json()["events"].size(), static_cast<std::size_t>(acknowledged)) << again.log();
+  EXPECT_EQ(again.request("GET", "/v1/streams/User/u" + std::to_string(acknowledged)).status, 404);
+  EXPECT_EQ(again.request("GET", "/v1/streams/User/late").status, 404);
+  EXPECT_EQ(again.stop(), 0) << again.log();
   std::filesystem::remove_all(dir);
 }
 
