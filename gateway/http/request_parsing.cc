@@ -282,9 +282,13 @@ std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std
   const std::string& s = it->second.back();
   std::uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || v > max) {
-    return bad("query parameter " + key + "=" + s + " must be a non-negative integer" +
-               (max == UINT64_MAX ? "" : " up to " + std::to_string(max)));
+  const bool digits = ptr == s.data() + s.size();
+  if (digits && (ec == std::errc::result_out_of_range || (ec == std::errc() && v > max))) {
+    return bad("query parameter " + key + "=" + s + " is too large: at most " +
+               std::to_string(max));
+  }
+  if (ec != std::errc() || !digits) {
+    return bad("query parameter " + key + "=" + s + " must be a non-negative integer");
   }
   return v;
 }
