@@ -16,6 +16,16 @@ BadInput bad(const std::string& detail, const Json& extra = Json::object()) {
   return {400, make_problem(400, "malformed-request", "Malformed request", detail, extra)};
 }
 
+// nlohmann's message without its "[json.exception.parse_error.101] " tag,
+// which names the library's exception class, not the client's mistake.
+std::string without_exception_tag(const char* what) {
+  std::string_view text(what);
+  if (text.starts_with("[json.exception.")) {
+    if (auto end = text.find("] "); end != std::string_view::npos) text.remove_prefix(end + 2);
+  }
+  return std::string(text);
+}
+
 // A document builder for nlohmann's SAX parser, like its own
 // (json_sax_dom_parser) but it stops at the second occurrence of a key in
 // one object, where nlohmann's keeps the last and drops the first. The check
@@ -136,13 +146,14 @@ std::variant<Json, BadInput> parse_json_body(const std::string& body) {
     return parsed;
   } catch (const Json::parse_error& e) {
     // e.byte is 1-based; nlohmann's message already says where and what.
-    return bad(std::string("the body is not valid JSON: ") + e.what(), {{"offset", e.byte}});
+    return bad("the body is not valid JSON: " + without_exception_tag(e.what()),
+               {{"offset", e.byte}});
   } catch (const Json::out_of_range& e) {
     // A number beyond a double (1e400): nlohmann reports it this way, not
     // as a parse error; it is the client's input all the same.
     return bad(std::string("the body has a number too large for a double (about 1.8e308 at "
                            "most): ") +
-               e.what());
+               without_exception_tag(e.what()));
   }
 }
 

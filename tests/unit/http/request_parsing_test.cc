@@ -32,6 +32,15 @@ TEST(ParseJsonBody, RefusesTooDeepButParsesDeepStrings) {
   auto broken = parse_json_body(R"({"a":)");
   ASSERT_TRUE(std::holds_alternative<BadInput>(broken));
   EXPECT_EQ(std::get<BadInput>(broken).status, 400);
+  // Where and what, without the library's exception tag.
+  EXPECT_EQ(std::get<BadInput>(broken).problem["detail"],
+            "the body is not valid JSON: parse error at line 1, column 6: syntax error while "
+            "parsing value - unexpected end of input; expected '[', '{', or a literal");
+  EXPECT_EQ(std::get<BadInput>(broken).problem["offset"], 6);
+  auto huge = parse_json_body(R"({"a":1e400})");
+  ASSERT_TRUE(std::holds_alternative<BadInput>(huge));
+  EXPECT_EQ(std::get<BadInput>(huge).problem["detail"].get<std::string>().find("json.exception"),
+            std::string::npos);
 }
 
 // A key twice in one object: nlohmann keeps the last, other readers (a proxy
