@@ -190,9 +190,7 @@ PropertiesCheck::PropertiesCheck(std::string location,
       named_(std::move(named)),
       patterns_(std::move(patterns)),
       additional_(additional),
-      additional_location_(std::move(additional_location)) {
-  for (const auto& [name, schema] : named_) names_.push_back(name);
-}
+      additional_location_(std::move(additional_location)) {}
 
 bool PropertiesCheck::validate(const Json& instance, const InstancePath& path, Context& ctx) const {
   bool ok = true;
@@ -208,8 +206,8 @@ bool PropertiesCheck::validate(const Json& instance, const InstancePath& path, C
         // name the declared one it is likely meant to be, if not also sent.
         if (std::string_view(keyword) == "additionalProperties") {
           std::vector<std::string> absent;
-          for (const std::string& n : names_) {
-            if (!instance.contains(n)) absent.push_back(n);
+          for (const auto& [declared, declared_schema] : named_) {
+            if (!instance.contains(declared)) absent.push_back(declared);
           }
           if (auto hint = did_you_mean(name, absent); !hint.empty()) message += " (" + hint + ")";
         }

@@ -202,7 +202,6 @@ class PropertiesCheck final : public Check {
 
  private:
   std::map<std::string, const Node*, std::less<>> named_;
-  std::vector<std::string> names_;  // named_'s keys, for "did you mean"
   std::vector<PatternProperty> patterns_;
   const Node* additional_;  // null when absent
   std::string additional_location_;
