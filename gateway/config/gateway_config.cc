@@ -50,9 +50,10 @@ ConfigSchema http_schema() {
           .min(2)
           .max(10000),  // one thread each; the pool holds threads + 4
       opt::integer("max_queued",
-                   "Accepted connections that may wait for a free worker thread; beyond that new "
-                   "connections are closed unanswered (herald_http_connections_refused_total; "
-                   "herald_http_connections_queued shows the queue).")
+                   "Accepted connections that may wait for a free worker thread; beyond that a new "
+                   "connection is answered 503 overloaded with Retry-After and closed "
+                   "(herald_http_connections_refused_total; herald_http_connections_queued "
+                   "shows the queue).")
           .def(1024)
           .min(1)
           .max(kIntMax),

@@ -500,7 +500,8 @@ void HttpApi::start() {
   // Requests arrive only after start(), so server_ is set by then.
   handler_ = std::make_unique<ApiHandler>(runtime_, metrics_, [this] {
     return ConnectionCounts{server_->currentConnections(), server_->queuedConnections(),
-                            static_cast<std::uint64_t>(server_->refusedConnections())};
+                            static_cast<std::uint64_t>(server_->refusedConnections()) +
+                                shared_->overloaded.load(std::memory_order_relaxed)};
   });
   heads_ = std::make_unique<HeadWatch>(std::chrono::seconds(cfg.io_timeout_seconds));
   shared_ = std::make_unique<ConnectionShared>();
@@ -510,8 +511,14 @@ void HttpApi::start() {
   shared_->handler = handler_.get();
   // Connections arrive only after start(), so server_ is set by then.
   shared_->others_waiting = [this] { return server_->queuedConnections() > 0; };
+  // Only the acceptor thread queues connections, so the queue cannot grow
+  // between this check and Poco's own.
+  shared_->queue_full = [this, max = cfg.max_queued] {
+    return server_->queuedConnections() >= max;
+  };
   server_ = std::make_unique<Poco::Net::TCPServer>(new HttpConnectionFactory(*shared_), *pool_,
                                                    socket, params);
+  server_->setConnectionFilter(new OverloadFilter(*shared_));
   server_->start();
   spdlog::info("HTTP API listening on {}:{} ({} worker threads)", cfg.host, port_, cfg.threads);
 }

@@ -601,4 +601,35 @@ void HttpConnection::run() {
   }
 }
 
+bool OverloadFilter::accept(const Poco::Net::StreamSocket& socket) {
+  if (!shared_.queue_full()) return true;
+  const int fd = socket.impl()->sockfd();
+  // Drop what the request has sent so far: a close with unread bytes is a
+  // reset, which may throw the answer away before the client reads it.
+  char sink[4096];
+  for (int i = 0; i < 16 && ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+  }
+  HttpAnswer answer =
+      shared_.handler->refusal(503, "overloaded", "Gateway overloaded",
+                               "every worker thread is busy and gateway.http.max_queued (" +
+                                   std::to_string(shared_.params->getMaxQueued()) +
+                                   ") connections already wait for one; retry later");
+  answer.fields.emplace_back("Retry-After", "1");
+  AnswerFraming framing;
+  framing.keep_alive = false;
+  framing.date = http_date();
+  const std::string server = shared_.params->getSoftwareVersion();
+  framing.server = server;
+  std::string out;
+  format_answer(out, answer, framing);
+  // Never blocks: a client whose connection cannot take a few hundred bytes
+  // at once gets the close alone.
+  if (::send(fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+    spdlog::debug("could not answer an overloaded connection: {}", std::strerror(errno));
+  }
+  ::shutdown(fd, SHUT_WR);
+  shared_.overloaded.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
 }  // namespace herald::gateway

@@ -48,6 +48,7 @@
 #pragma once
 
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/Net/TCPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
@@ -132,6 +133,10 @@ struct ConnectionShared {
   ConnectionHandler* handler = nullptr;
   // True while accepted connections wait for a worker thread.
   std::function<bool()> others_waiting;
+  // True when gateway.http.max_queued accepted connections already wait for
+  // one: a new connection is then answered 503 and closed (OverloadFilter).
+  std::function<bool()> queue_full;
+  std::atomic<std::uint64_t> overloaded{0};  // connections so answered
   // How long a connection keeps its worker before it gives it up to a
   // waiting connection (the longest a waiting client waits on a busy
   // gateway, and few enough reconnects that they cost nothing); a new one
@@ -225,6 +230,23 @@ class HttpConnectionFactory final : public Poco::Net::TCPServerConnectionFactory
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
     return new HttpConnection(socket, shared_);
   }
+
+ private:
+  ConnectionShared& shared_;
+};
+
+// Runs on TCPServer's acceptor thread for each accepted connection, before
+// it is queued for a worker. When max_queued connections already wait,
+// Poco would close the new one unanswered (a reset, to most clients); this
+// answers it 503 `overloaded` with Retry-After instead and closes it,
+// without waiting for anything: what the request has sent so far is read
+// and dropped, and the answer (a few hundred bytes, into an empty send
+// buffer) is written without blocking, so a flood of connections cannot
+// stall the acceptor.
+class OverloadFilter final : public Poco::Net::TCPServerConnectionFilter {
+ public:
+  explicit OverloadFilter(ConnectionShared& shared) : shared_(shared) {}
+  bool accept(const Poco::Net::StreamSocket& socket) override;
 
  private:
   ConnectionShared& shared_;

@@ -30,8 +30,8 @@ std::string Metrics::render(std::int64_t head, const ConnectionCounts& connectio
   out += "# TYPE herald_http_connections_queued gauge\n";
   out += "herald_http_connections_queued " + std::to_string(connections.queued) + "\n";
   out +=
-      "# HELP herald_http_connections_refused_total HTTP connections closed unanswered because "
-      "gateway.http.max_queued connections were already waiting for a worker thread.\n";
+      "# HELP herald_http_connections_refused_total HTTP connections answered 503 and closed "
+      "because gateway.http.max_queued connections were already waiting for a worker thread.\n";
   out += "# TYPE herald_http_connections_refused_total counter\n";
   out += "herald_http_connections_refused_total " + std::to_string(connections.refused) + "\n";
   out += "# HELP herald_events_appended_total Events appended by this process.\n";

@@ -13,7 +13,7 @@ namespace herald::gateway {
 struct ConnectionCounts {
   int active = 0;             // connections being served (one worker each)
   int queued = 0;             // accepted, waiting for a worker
-  std::uint64_t refused = 0;  // closed unanswered: max_queued were waiting
+  std::uint64_t refused = 0;  // answered 503 and closed: max_queued were waiting
 };
 
 class Metrics {
