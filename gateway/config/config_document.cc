@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -25,6 +26,7 @@
 #include "config/env_substitution.h"
 #include "config/yaml_scalar.h"
 #include "herald/json_pointer.h"
+#include "herald/utf8.h"
 
 namespace herald::gateway {
 
@@ -112,6 +114,7 @@ class ConfigDocumentBuilder {
   explicit ConfigDocumentBuilder(ConfigDocument& doc) : doc_(doc) {}
 
   void build(const std::string& yaml) {
+    if (!check_utf8(yaml)) return;
     std::vector<YAML::Node> docs;
     try {
       docs = YAML::LoadAll(yaml);
@@ -133,6 +136,34 @@ class ConfigDocumentBuilder {
     doc_.root_ = convert(docs.front(), "", std::nullopt, 0);
     // An empty file, or one holding only comments or `~`, is an empty config.
     if (doc_.root_.is_null()) doc_.root_ = Json::object();
+  }
+
+  // A YAML file is Unicode text: bytes that are not UTF-8 (a file saved in
+  // Latin-1, a binary pasted in) are reported per line, where yaml-cpp
+  // would take them as they are into keys and values that nothing can
+  // print or compare.
+  bool check_utf8(const std::string& yaml) {
+    constexpr int kMaxReported = 10;
+    int reported = 0;
+    int line = 1;
+    for (std::size_t start = 0; start < yaml.size() && reported < kMaxReported; ++line) {
+      std::size_t end = yaml.find('\n', start);
+      if (end == std::string::npos) end = yaml.size();
+      const std::string_view text = std::string_view(yaml).substr(start, end - start);
+      if (const std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+        char byte[8];
+        std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+        problems_.push_back(
+            {{doc_.file_, line, static_cast<int>(bad) + 1},
+             "",
+             std::string("not UTF-8 text: byte ") + byte + " starts no UTF-8 character",
+             "save the file as UTF-8",
+             ""});
+        ++reported;
+      }
+      start = end + 1;
+    }
+    return reported == 0;
   }
 
   // In file order: the walk reports a map's duplicate keys before what is
@@ -318,6 +349,12 @@ class ConfigDocumentBuilder {
                       const SourceLocation& where) {
     EnvSubstitution sub = substitute_env(node.Scalar());
     for (const auto& error : sub.errors) add_problem(where, pointer, error.message, error.hint);
+    if (sub.substituted && first_invalid_utf8(sub.text) != std::string_view::npos) {
+      add_problem(where, pointer,
+                  "the value is not UTF-8 text once its ${...} variables are substituted",
+                  "check the environment variable's value");
+      return nullptr;
+    }
     const std::string& tag = node.Tag();
     // "!" marks a quoted or block scalar: always a string.
     if (tag == "?") return type_plain_scalar(sub.text, sub.substituted);

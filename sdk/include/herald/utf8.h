@@ -42,4 +42,15 @@ inline std::pair<char32_t, std::size_t> decode_utf8(std::string_view text, std::
   return {c, n};
 }
 
+// Where the first byte that is not part of well-formed UTF-8 is in `text`;
+// std::string_view::npos when all of it is UTF-8.
+inline std::size_t first_invalid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = decode_utf8(text, i).second;
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace herald

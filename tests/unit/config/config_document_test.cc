@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 
 #include "config/yaml_scalar.h"
@@ -239,6 +240,35 @@ TEST(ConfigDocument, SecondDocumentIsAProblem) {
   auto problems = problems_of([] { ConfigDocument::from_string("a: 1\n---\nb: 2\n", "t.yaml"); });
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].where.line, 3);
+}
+
+// A file that is not UTF-8 is refused where its bytes are, line by line,
+// before any of it is read as YAML (yaml-cpp takes such bytes as they are,
+// into keys and values that cannot be printed).
+TEST(ConfigDocument, BytesThatAreNotUtf8AreProblemsWithTheirPlace) {
+  auto problems = problems_of([] {
+    ConfigDocument::from_string(
+        "store:\n  plugin: memory\n  config:\n    fsync: b\x80tch\n"
+        "# caf\xe9\n# caf\xc3\xa9 is fine\n",
+        "t.yaml");
+  });
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].to_string(),
+            "t.yaml:4:13: not UTF-8 text: byte 0x80 starts no UTF-8 character (save the file as "
+            "UTF-8)");
+  EXPECT_EQ(problems[1].where.line, 5);
+  EXPECT_EQ(problems[1].where.column, 6);
+}
+
+TEST(ConfigDocument, AVariableThatIsNotUtf8IsAProblemAtItsValue) {
+  ::setenv("HERALD_TEST_LATIN1", "caf\xe9", 1);
+  auto problems = problems_of(
+      [] { ConfigDocument::from_string("a:\n  b: ${HERALD_TEST_LATIN1}\n", "t.yaml"); });
+  ::unsetenv("HERALD_TEST_LATIN1");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].to_string(),
+            "t.yaml:2:6: a.b: the value is not UTF-8 text once its ${...} variables are "
+            "substituted (check the environment variable's value)");
 }
 
 TEST(ConfigDocument, FromFile) {

@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <random>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "config/schema_check.h"
 
@@ -397,6 +401,69 @@ TEST(GatewayConfig, SchemaDocumentsEveryOption) {
     for (const auto& i : s.items) walk(i, path + "[]");
   };
   for (const auto& s : gateway_schema()) walk(s, s.key);
+}
+
+// The default config after a few random edits an operator's hand or an
+// editor might make (a line dropped, doubled or moved, its indent changed, a
+// character changed, inserted or dropped, the file cut short): it is read,
+// or refused with problems that each name the file, a line and what is
+// wrong; never another exception.
+TEST(GatewayConfig, AnEditedDefaultConfigIsReadOrRefusedWithLocations) {
+  std::ifstream in(std::string(HERALD_SOURCE_DIR) + "/config/herald.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(text, line);) lines.push_back(line);
+  ASSERT_GT(lines.size(), 50u);
+  std::mt19937 rng(1127);
+  auto below = [&](std::size_t n) { return n == 0 ? std::size_t{0} : rng() % n; };
+  static constexpr char kBytes[] = ":-{}[]#&*!|>'\" \t$%@,?0aZ\x80";
+  int read = 0, refused = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<std::string> edited = lines;
+    for (int edits = 1 + static_cast<int>(below(3)); edits > 0; --edits) {
+      std::string& line = edited[below(edited.size())];
+      switch (below(7)) {
+        case 0: edited.erase(edited.begin() + static_cast<long>(below(edited.size()))); break;
+        case 1: {
+          const std::size_t at = below(edited.size());
+          edited.insert(edited.begin() + static_cast<long>(at), edited[at]);
+          break;
+        }
+        case 2: std::swap(line, edited[below(edited.size())]); break;
+        case 3: line.insert(0, 1 + below(4), ' '); break;
+        case 4: line.erase(0, std::min(line.size(), 1 + below(4))); break;
+        case 5: line.insert(below(line.size() + 1), 1, kBytes[below(sizeof kBytes - 1)]); break;
+        case 6:
+          if (!line.empty()) line[below(line.size())] = kBytes[below(sizeof kBytes - 1)];
+          break;
+      }
+      if (edited.empty()) edited.push_back("");
+    }
+    if (below(20) == 0) edited.resize(below(edited.size()) + 1);
+    std::string yaml;
+    for (const auto& line : edited) yaml += line + "\n";
+    try {
+      parse(yaml);
+      ++read;
+    } catch (const ConfigErrors& e) {
+      ++refused;
+      ASSERT_FALSE(e.problems().empty()) << yaml;
+      for (const auto& p : e.problems()) {
+        ASSERT_EQ(p.where.file, "test.yaml") << p.to_string() << "\n" << yaml;
+        // Only a key missing from a file without any (all comments, or cut
+        // short) has no line: the whole file is where it is missing.
+        if (p.message.rfind("missing required key", 0) != 0) {
+          ASSERT_GE(p.where.line, 1) << p.to_string() << "\n" << yaml;
+        }
+        ASSERT_FALSE(p.message.empty()) << p.to_string() << "\n" << yaml;
+      }
+    } catch (const std::exception& e) {
+      FAIL() << "not a ConfigErrors: " << e.what() << "\n" << yaml;
+    }
+  }
+  EXPECT_GT(read, 100);
+  EXPECT_GT(refused, 100);
 }
 
 }  // namespace
