@@ -219,6 +219,11 @@ class Compiler {
                 "write the field name, e.g. name or address.city");
           continue;
         }
+        if (target.empty()) {
+          issue(item_at, "a fold target names a state field; an empty name names none",
+                "write the field name, e.g. name or address.city");
+          continue;
+        }
         if (!parse_path(target, item_at, fop.target, issues_)) continue;
         fop.value = compile_value(value, scope, item_at, issues_);
         if (kind == FoldOp::Kind::kIncrement && fop.value.is_constant() &&
@@ -247,6 +252,11 @@ class Compiler {
         FoldOp fop;
         fop.kind = FoldOp::Kind::kRemove;
         fop.target_text = item.get<std::string>();
+        if (fop.target_text.empty()) {
+          issue(item_at, "remove names state fields; an empty name names none",
+                "e.g. remove: [deactivation_reason]");
+          continue;
+        }
         if (!parse_path(fop.target_text, item_at, fop.target, issues_)) continue;
         check_state_path(fop.target, scope, "remove '" + fop.target_text + "'", item_at, issues_);
         rule.fold.push_back(std::move(fop));

@@ -329,6 +329,22 @@ TEST_F(StartupChecks, MalformedFolds) {
   ASSERT_NE(issue_at(issues_, "events/UserCreated/fold/append"), nullptr);
 }
 
+// An empty name would stand for the whole state: a set would replace it
+// with one value, and every field the next fold writes would then be inside
+// something that is not an object.
+TEST_F(StartupChecks, AnEmptyFoldTargetIsRefused) {
+  const ConfigIssue& set = expect_issue(user_config(kGoodCreate, R"yaml(
+    fold:
+      set: { "": $event.timestamp, name: $event.data.name }
+      remove: [""]
+)yaml"),
+                                        "events/UserCreated/fold/set/");
+  EXPECT_THAT(set.message, HasSubstr("an empty name names none"));
+  ASSERT_NE(issue_at(issues_, "events/UserCreated/fold/remove/0"), nullptr) << describe(issues_);
+  EXPECT_THAT(issue_at(issues_, "events/UserCreated/fold/remove/0")->message,
+              HasSubstr("an empty name names none"));
+}
+
 TEST_F(StartupChecks, MalformedSchemas) {
   const auto& i = expect_issue(user_config(R"yaml(
     emit: []

@@ -1,0 +1,74 @@
+// The seed's User config after random edits an operator could make (a key
+// misspelt or dropped, a value of the wrong type, an expression's text
+// mangled): the gateway's schema check and the plugin's validate() refuse
+// it with issues, or the aggregate is made and runs the whole user
+// lifecycle without an exception. What validate() passes, the factory
+// accepts: `herald check` saying ok and the start failing would be a lie.
+#include <gtest/gtest.h>
+
+#include "config/gateway_config.h"
+#include "support/json_mutator.h"
+#include "test_support.h"
+
+namespace herald::plugins::declarative::tests {
+namespace {
+
+Json user_config() {
+  auto doc = gateway::ConfigDocument::from_file(HERALD_SOURCE_DIR "/config/herald.yaml");
+  gateway::GatewayConfig config = gateway::parse_gateway_config(std::move(doc));
+  for (auto& section : config.aggregates) {
+    if (section.type == "User" && section.plugin == "declarative") return section.config;
+  }
+  return nullptr;
+}
+
+TEST(MutatedUserConfig, IsRefusedWithIssuesOrRunsTheLifecycle) {
+  const Json base = user_config();
+  if (base.is_null())
+    GTEST_SKIP() << "config/herald.yaml does not describe User with `declarative`";
+  herald::testing::JsonMutator mutator(herald::testing::JsonMutator::seed_or(1127));
+  int refused = 0, made = 0;
+  for (int round = 0; round < 1500; ++round) {
+    Json config = mutator.mutate(base);
+    const std::string shown = config.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::vector<ConfigIssue> issues;
+    ASSERT_NO_THROW({
+      issues = gateway::check_against_schema(config, config_schema());
+      if (issues.empty()) issues = validate_config(config);
+    }) << shown;
+    if (!issues.empty()) {
+      ++refused;
+      for (const auto& i : issues) ASSERT_FALSE(i.message.empty()) << shown;
+      continue;
+    }
+    ++made;
+    std::shared_ptr<Aggregate> aggregate;
+    try {
+      aggregate = make_aggregate(PluginContext{"User", config, nullptr, nullptr});
+    } catch (const ConfigError& e) {
+      FAIL() << "validate() passed what the factory refused: " << describe(e.issues()) << "\n"
+             << shown;
+    } catch (const std::exception& e) {
+      FAIL() << "the factory threw " << e.what() << "\n" << shown;
+    }
+    ASSERT_NE(aggregate, nullptr) << shown;
+    // Whatever the rules now say, deciding and folding never throw.
+    Stream stream(aggregate);
+    try {
+      stream.run("CreateUser", {{"name", "Alice Johnson"}, {"email", "alice@example.com"}});
+      stream.run("UpdateUser", {{"name", "Alice J."}});
+      stream.run("UpdateUser", {{"email", 5}, {"name", nullptr}});
+      stream.run("DeactivateUser");
+      stream.run("ActivateUser", {{"reason", Json::array()}});
+      stream.run("CreateUser", Json::object());
+    } catch (const std::exception& e) {
+      FAIL() << "decide or apply threw " << e.what() << "\n" << shown;
+    }
+    ASSERT_FALSE(HasFailure()) << "with the config\n" << shown;
+  }
+  EXPECT_GT(refused, 100);
+  EXPECT_GT(made, 100);
+}
+
+}  // namespace
+}  // namespace herald::plugins::declarative::tests
