@@ -10,6 +10,7 @@
 #include "core/command_router.h"
 #include "core/data_validator.h"
 #include "herald/testing/fake_store.h"
+#include "support/json_mutator.h"
 #include "test_support.h"
 
 namespace herald::plugins::declarative::tests {
@@ -249,6 +250,49 @@ TEST_F(UserConfigTest, DecideWithoutTheGatewaysValidationIsSafe) {
   ASSERT_EQ(update.kind, Decision::Kind::kRejected);
   EXPECT_THAT(update.errors, ElementsAre("UpdateUser needs at least one of name, email"));
   EXPECT_EQ(s.run("UpdateUser", "not an object").kind, Decision::Kind::kRejected);
+}
+
+// Command data a client could send, edited at random from valid data (a
+// property renamed, dropped or added, a value of another type, a string
+// mangled, deep or long values): through the gateway's validation and the
+// User's rules, every command is accepted or refused with reasons (422; 400
+// for data that is not an object), never a 500 or an exception, and every
+// accepted event folds.
+TEST_F(UserConfigTest, EditedCommandDataIsAcceptedOrRefusedNeverAnError) {
+  const std::vector<std::pair<std::string, Json>> seeds = {
+      {"CreateUser", {{"name", "Alice Johnson"}, {"email", "alice@example.com"}}},
+      {"UpdateUser", {{"name", "Alice J."}, {"email", "alice.j@example.com"}}},
+      {"DeactivateUser", {{"reason", "left the company"}}},
+      {"ActivateUser", Json::object()},
+  };
+  herald::testing::JsonMutator mutator(herald::testing::JsonMutator::seed_or(1127));
+  int accepted = 0, refused = 0;
+  for (int round = 0; round < 4000; ++round) {
+    const auto& [type, data] = seeds[static_cast<std::size_t>(round) % seeds.size()];
+    const Json edited = mutator.mutate(data);
+    // A few users, so that every command meets new, active and inactive ones.
+    const std::string id = "u" + std::to_string(round % 7);
+    CommandOutcome o;
+    ASSERT_NO_THROW(o = send(id, type, edited)) << type << " " << edited.dump();
+    switch (o.kind) {
+      case Kind::kOk: ++accepted; break;
+      case Kind::kRejected:
+      case Kind::kConflict:
+        ++refused;
+        ASSERT_FALSE(o.body.value("detail", "").empty()) << o.body;
+        break;
+      case Kind::kBadRequest:  // only data that is not an object is malformed
+        ++refused;
+        ASSERT_FALSE(edited.is_object()) << edited.dump() << " answered " << o.body;
+        break;
+      default: FAIL() << type << " " << edited.dump() << " answered " << o.body;
+    }
+    // The state still loads: every accepted event folded.
+    CommandOutcome state = router_->get_state("User", id);
+    ASSERT_TRUE(state.ok() || state.kind == Kind::kNotFound) << state.body;
+  }
+  EXPECT_GT(accepted, 200);
+  EXPECT_GT(refused, 200);
 }
 
 }  // namespace
