@@ -2,10 +2,10 @@
 // document) an operator could have mistyped: a key renamed or dropped, a
 // value replaced by one of another type, a string's text edited (the
 // expressions inside config strings: `$data.name`, `$event.timestamp`).
-// Deterministic for a seed, so a failing case is reproducible.
+// Deterministic for a seed (support/test_seed.h), so a failing case is
+// reproducible.
 #pragma once
 
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,13 +17,6 @@ namespace herald::testing {
 class JsonMutator {
  public:
   explicit JsonMutator(std::uint32_t seed) : rng_(seed) {}
-
-  // `fallback`, or HERALD_TEST_SEED from the environment: run a mutation
-  // test with other seeds to search further.
-  static std::uint32_t seed_or(std::uint32_t fallback) {
-    const char* env = std::getenv("HERALD_TEST_SEED");
-    return env != nullptr ? static_cast<std::uint32_t>(std::strtoul(env, nullptr, 10)) : fallback;
-  }
 
   // `value` after 1 to `max_edits` edits.
   Json mutate(const Json& value, int max_edits = 3) {

@@ -8,6 +8,7 @@
 
 #include "config/gateway_config.h"
 #include "support/json_mutator.h"
+#include "support/test_seed.h"
 #include "test_support.h"
 
 namespace herald::plugins::declarative::tests {
@@ -26,7 +27,7 @@ TEST(MutatedUserConfig, IsRefusedWithIssuesOrRunsTheLifecycle) {
   const Json base = user_config();
   if (base.is_null())
     GTEST_SKIP() << "config/herald.yaml does not describe User with `declarative`";
-  herald::testing::JsonMutator mutator(herald::testing::JsonMutator::seed_or(1127));
+  herald::testing::JsonMutator mutator(herald::testing::test_seed(1127));
   int refused = 0, made = 0;
   for (int round = 0; round < 1500; ++round) {
     Json config = mutator.mutate(base);

@@ -11,6 +11,7 @@
 #include "core/data_validator.h"
 #include "herald/testing/fake_store.h"
 #include "support/json_mutator.h"
+#include "support/test_seed.h"
 #include "test_support.h"
 
 namespace herald::plugins::declarative::tests {
@@ -265,7 +266,7 @@ TEST_F(UserConfigTest, EditedCommandDataIsAcceptedOrRefusedNeverAnError) {
       {"DeactivateUser", {{"reason", "left the company"}}},
       {"ActivateUser", Json::object()},
   };
-  herald::testing::JsonMutator mutator(herald::testing::JsonMutator::seed_or(1127));
+  herald::testing::JsonMutator mutator(herald::testing::test_seed(1127));
   int accepted = 0, refused = 0;
   for (int round = 0; round < 4000; ++round) {
     const auto& [type, data] = seeds[static_cast<std::size_t>(round) % seeds.size()];

@@ -9,6 +9,7 @@
 #include "config/gateway_config.h"
 #include "config/schema_check.h"
 #include "support/json_mutator.h"
+#include "support/test_seed.h"
 #include "test_support.h"
 
 namespace herald::plugins::document::testing {
@@ -46,7 +47,7 @@ TEST(MutatedDocumentConfig, IsRefusedWithIssuesOrAppliesAndAnswers) {
   const std::vector<Json> bases = default_models();
   ASSERT_FALSE(bases.empty()) << "config/herald.yaml has no document projection";
   const std::vector<RecordedEvent> log = events();
-  herald::testing::JsonMutator mutator(herald::testing::JsonMutator::seed_or(1127));
+  herald::testing::JsonMutator mutator(herald::testing::test_seed(1127));
   int refused = 0, made = 0;
   for (int round = 0; round < 1500; ++round) {
     Json config = mutator.mutate(bases[static_cast<std::size_t>(round) % bases.size()]);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/schema_check.h"
+#include "support/test_seed.h"
 
 namespace herald::gateway {
 namespace {
@@ -415,7 +416,7 @@ TEST(GatewayConfig, AnEditedDefaultConfigIsReadOrRefusedWithLocations) {
   std::vector<std::string> lines;
   for (std::string line; std::getline(text, line);) lines.push_back(line);
   ASSERT_GT(lines.size(), 50u);
-  std::mt19937 rng(1127);
+  std::mt19937 rng(herald::testing::test_seed(1127));
   auto below = [&](std::size_t n) { return n == 0 ? std::size_t{0} : rng() % n; };
   static constexpr char kBytes[] = ":-{}[]#&*!|>'\" \t$%@,?0aZ\x80";
   int read = 0, refused = 0;

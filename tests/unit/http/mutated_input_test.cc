@@ -2,8 +2,9 @@
 // byte, a byte inserted or dropped, a span doubled, the end cut off): every
 // parser of the HTTP layer gives a definite outcome (parsed, incomplete, or
 // refused with a status and a problem), never an exception, a crash or an
-// answer that contradicts itself. A deterministic seed per test, so a
-// failure prints the input that caused it and is reproducible; a run under
+// answer that contradicts itself. A deterministic seed per test (or
+// HERALD_TEST_SEED), so a failure prints the input that caused it and is
+// reproducible; a run under
 // -DHERALD_SANITIZE=address,undefined checks the memory accesses too.
 #include <gtest/gtest.h>
 
@@ -16,6 +17,7 @@
 #include "http/chunked_body.h"
 #include "http/http_message.h"
 #include "http/request_parsing.h"
+#include "support/test_seed.h"
 
 namespace herald::gateway {
 namespace {
@@ -106,7 +108,7 @@ TEST(MutatedInput, RequestHeadsParseOrAreRefusedWithAReason) {
   limits.max_line = 256;
   limits.max_fields = 8;
   limits.max_head = 1024;
-  Mutator mutator(20261127);
+  Mutator mutator(herald::testing::test_seed(20261127));
   int done = 0, bad = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string bytes = mutator.mutate(seeds[round % seeds.size()]);
@@ -157,7 +159,7 @@ TEST(MutatedInput, TargetsAndQueriesParseOrAreRefusedWithAProblem) {
       "/v1/events?after=0&type=UserCreated&type=UserUpdated&wait_ms=100",
       "http://localhost:8080/v1/aggregates/User/u%C3%A9",
   };
-  Mutator mutator(7);
+  Mutator mutator(herald::testing::test_seed(7));
   int ok = 0, refused = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string uri = mutator.mutate(seeds[round % seeds.size()]);
@@ -193,7 +195,7 @@ TEST(MutatedInput, CommandBodiesParseOrAreRefusedWithAProblem) {
       R"({"type":"DeactivateUser","metadata":{"correlation_id":"c-1","user":"u"},"data":{}})",
       R"({"type":"PlaceOrder","data":{"items":[{"sku":"s\u00e9","qty":2}],"total":19.99}})",
   };
-  Mutator mutator(42);
+  Mutator mutator(herald::testing::test_seed(42));
   int commands = 0, refused = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string body = mutator.mutate(seeds[round % seeds.size()]);
@@ -248,7 +250,7 @@ TEST(MutatedInput, ChunkedBodiesDecodeOrAreRefused) {
       "000003\r\nabc\r\n0;last\r\n\r\n",
   };
   constexpr std::size_t kMax = 64;
-  Mutator mutator(99);
+  Mutator mutator(herald::testing::test_seed(99));
   int whole = 0, other = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string wire = mutator.mutate(seeds[round % seeds.size()]);
