@@ -13,6 +13,7 @@
 #include "config/schema_check.h"
 #include "herald/plugin.h"
 #include "options.h"
+#include "support/plugin_config.h"
 
 namespace herald::plugins::declarative::tests {
 
@@ -25,9 +26,7 @@ inline Json yaml(const std::string& text) {
 // and then, when that is clean, the plugin's validate().
 inline std::vector<ConfigIssue> startup_issues(const std::string& config_yaml) {
   Json config = yaml(config_yaml);
-  auto issues = gateway::check_against_schema(config, config_schema());
-  if (!issues.empty()) return issues;
-  return validate_config(config);
+  return herald::testing::startup_issues(config, config_schema(), validate_config);
 }
 
 // The aggregate as the gateway makes it; fails the test on config problems.
