@@ -64,7 +64,8 @@ TEST(MemoryStorePluginTest, SyncTimeoutIsBoundedSoItsDeadlineCannotOverflow) {
   // nanoseconds: 9223372036854775807 ms wrapped round into the past and every
   // append answered "retry" at once. The schema stops such values at the
   // config check.
-  const OptionSpec* timeout = find_option(config_schema(), "sync_timeout_ms");
+  const ConfigSchema schema = config_schema();
+  const OptionSpec* timeout = find_option(schema, "sync_timeout_ms");
   ASSERT_NE(timeout, nullptr);
   ASSERT_TRUE(timeout->maximum.has_value());
   EXPECT_EQ(*timeout->maximum, 3600000.0);
