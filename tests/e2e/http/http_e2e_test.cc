@@ -15,7 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include "support/byte_mutator.h"
 #include "support/herald_process.h"
+#include "support/test_seed.h"
 
 namespace herald::testing {
 namespace {
@@ -860,6 +862,78 @@ TEST(HttpWorkers, ConnectionsBeyondTheQueueAreAnswered503) {
   EXPECT_EQ(live, 200);
   EXPECT_GE(metric(herald, "herald_http_connections_refused_total"), 3);
   EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
+// Requests a client could send, edited at random (a byte changed, inserted
+// or dropped, a span doubled, the end cut off), each on a connection whose
+// sending side the client closes after them: herald answers with HTTP, or
+// closes, never with a server error (5xx other than 501 and 505, which
+// name what HTTP/1.1 feature it does not implement) nor an error in its
+// log; it stays up and stops cleanly. The connection loop (framing,
+// chunked bodies, pipelining, the end of a connection) sees all of it.
+TEST(HttpConnections, EditedRequestsGetAnswersNeverAServerError) {
+  auto dir = make_temp_dir("herald-edited-");
+  HeraldProcess herald(dir);
+  herald.start();
+  auto post = [](const std::string& target, const std::string& body, const std::string& more) {
+    return "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + more +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  const std::string create =
+      R"({"type":"CreateUser","data":{"name":"Alice Johnson","email":"alice@example.com"}})";
+  char chunk_size[16];
+  std::snprintf(chunk_size, sizeof chunk_size, "%zx", create.size());
+  const std::vector<std::string> seeds = {
+      post("/v1/commands/User/u1", create, ""),
+      post("/v1/commands/User/u1",
+           R"({"type":"UpdateUser","data":{"name":"A"},"expected_version":0})",
+           "Idempotency-Key: k-1\r\n"),
+      "POST /v1/commands/User HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+          std::string(chunk_size) + "\r\n" + create + "\r\n0\r\n\r\n",
+      "GET /v1/streams/User/u1?after=0&limit=5 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /v1/events?after=0&type=UserCreated HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET /v1/projections/users?q=ali&sort=-name&limit=2 HTTP/1.1\r\nHost: x\r\n"
+      "Connection: close\r\n\r\n",
+      "HEAD /v1/aggregates/User/u1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+  };
+  const Poco::Net::SocketAddress address("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
+  herald::testing::ByteMutator mutator(herald::testing::test_seed(1127));
+  int answered = 0;
+  for (int round = 0; round < 600 && !HasFailure(); ++round) {
+    const std::string bytes = mutator.mutate(seeds[static_cast<std::size_t>(round) % seeds.size()]);
+    Poco::Net::StreamSocket socket(address);
+    if (!bytes.empty()) socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+    socket.shutdownSend();
+    std::string error;
+    const std::string answer = read_to_end(socket, 10, &error);
+    const std::string shown = herald::testing::printable(bytes);
+    // A reset is the one failure a client may see: herald closed with bytes
+    // of a refused request still unread (a lingering close reads at most
+    // 1 MiB or 1 s of them).
+    if (!error.empty()) {
+      EXPECT_NE(error.find("reset"), std::string::npos) << error << "\n" << shown;
+    }
+    if (answer.empty()) continue;
+    ++answered;
+    ASSERT_TRUE(answer.rfind("HTTP/1.1 ", 0) == 0 || answer.rfind("HTTP/1.0 ", 0) == 0)
+        << herald::testing::printable(answer.substr(0, 200)) << "\n"
+        << shown;
+    const int status = std::atoi(answer.substr(9, 3).c_str());
+    EXPECT_TRUE(status >= 200 && (status < 500 || status == 501 || status == 505))
+        << status << "\n"
+        << herald::testing::printable(answer.substr(0, 400)) << "\n"
+        << shown;
+    EXPECT_EQ(answer.find("urn:herald:problem:internal"), std::string::npos)
+        << herald::testing::printable(answer.substr(0, 400)) << "\n"
+        << shown;
+  }
+  EXPECT_GT(answered, 500);
+  EXPECT_EQ(herald.request("GET", "/health/live").status, 200);
+  EXPECT_EQ(herald.request("GET", "/v1/events?after=0&limit=1000").status, 200);
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  const std::string log = herald.log();
+  EXPECT_EQ(log.find(" error "), std::string::npos) << log;
   std::filesystem::remove_all(dir);
 }
 

@@ -17,76 +17,15 @@
 #include "http/chunked_body.h"
 #include "http/http_message.h"
 #include "http/request_parsing.h"
+#include "support/byte_mutator.h"
 #include "support/test_seed.h"
 
 namespace herald::gateway {
 namespace {
 
+using herald::testing::printable;
+
 constexpr int kRounds = 20000;
-
-// What a client's bytes may look like after a few random edits of `seed`.
-class Mutator {
- public:
-  explicit Mutator(std::uint32_t seed) : rng_(seed) {}
-
-  std::string mutate(const std::string& seed) {
-    std::string s = seed;
-    const int edits = 1 + static_cast<int>(below(4));
-    for (int i = 0; i < edits; ++i) edit(s);
-    return s;
-  }
-
- private:
-  std::size_t below(std::size_t n) { return n == 0 ? 0 : rng_() % n; }
-
-  char byte() {
-    // Mostly bytes that mean something to the parsers, sometimes any byte.
-    static constexpr char kSpecial[] = "\r\n :;%&=?/\"\\{}[],0123456789aFzX\t\x7f\x80\xff";
-    if (below(3) == 0) return static_cast<char>(below(256));
-    return kSpecial[below(sizeof kSpecial - 1)];
-  }
-
-  void edit(std::string& s) {
-    switch (below(6)) {
-      case 0:
-        if (!s.empty()) s[below(s.size())] = byte();
-        break;
-      case 1: s.insert(s.begin() + static_cast<long>(below(s.size() + 1)), byte()); break;
-      case 2:
-        if (!s.empty()) s.erase(below(s.size()), 1 + below(3));
-        break;
-      case 3: {  // a span doubled
-        if (s.empty()) break;
-        const std::size_t at = below(s.size());
-        const std::size_t n = std::min<std::size_t>(1 + below(16), s.size() - at);
-        s.insert(at, s.substr(at, n));
-        break;
-      }
-      case 4: s.resize(below(s.size() + 1)); break;  // cut short
-      case 5: {                                      // a run of one byte (long lines, deep nesting)
-        const std::size_t at = below(s.size() + 1);
-        s.insert(at, 1 + below(300), byte());
-        break;
-      }
-    }
-  }
-
-  std::mt19937 rng_;
-};
-
-std::string printable(const std::string& bytes) {
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 bool is_problem(const Json& problem, int status) {
   return problem.is_object() && problem.value("status", 0) == status && problem.contains("type") &&
@@ -108,7 +47,7 @@ TEST(MutatedInput, RequestHeadsParseOrAreRefusedWithAReason) {
   limits.max_line = 256;
   limits.max_fields = 8;
   limits.max_head = 1024;
-  Mutator mutator(herald::testing::test_seed(20261127));
+  herald::testing::ByteMutator mutator(herald::testing::test_seed(20261127));
   int done = 0, bad = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string bytes = mutator.mutate(seeds[round % seeds.size()]);
@@ -159,7 +98,7 @@ TEST(MutatedInput, TargetsAndQueriesParseOrAreRefusedWithAProblem) {
       "/v1/events?after=0&type=UserCreated&type=UserUpdated&wait_ms=100",
       "http://localhost:8080/v1/aggregates/User/u%C3%A9",
   };
-  Mutator mutator(herald::testing::test_seed(7));
+  herald::testing::ByteMutator mutator(herald::testing::test_seed(7));
   int ok = 0, refused = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string uri = mutator.mutate(seeds[round % seeds.size()]);
@@ -195,7 +134,7 @@ TEST(MutatedInput, CommandBodiesParseOrAreRefusedWithAProblem) {
       R"({"type":"DeactivateUser","metadata":{"correlation_id":"c-1","user":"u"},"data":{}})",
       R"({"type":"PlaceOrder","data":{"items":[{"sku":"s\u00e9","qty":2}],"total":19.99}})",
   };
-  Mutator mutator(herald::testing::test_seed(42));
+  herald::testing::ByteMutator mutator(herald::testing::test_seed(42));
   int commands = 0, refused = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string body = mutator.mutate(seeds[round % seeds.size()]);
@@ -250,7 +189,7 @@ TEST(MutatedInput, ChunkedBodiesDecodeOrAreRefused) {
       "000003\r\nabc\r\n0;last\r\n\r\n",
   };
   constexpr std::size_t kMax = 64;
-  Mutator mutator(herald::testing::test_seed(99));
+  herald::testing::ByteMutator mutator(herald::testing::test_seed(99));
   int whole = 0, other = 0;
   for (int round = 0; round < kRounds; ++round) {
     const std::string wire = mutator.mutate(seeds[round % seeds.size()]);
