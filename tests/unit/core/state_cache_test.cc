@@ -97,7 +97,9 @@ TEST(StateCache, AgreesWithAPlainLruThroughEveryOperation) {
           auto got = cache.get(key);
           auto expected = model.get(key);
           ASSERT_EQ(got != nullptr, expected.has_value()) << key << " at step " << i;
-          if (got) ASSERT_EQ(got->version, *expected) << key << " at step " << i;
+          if (got) {
+            ASSERT_EQ(got->version, *expected) << key << " at step " << i;
+          }
         }
       }
       ASSERT_EQ(cache.size(), model.size()) << "at step " << i;
