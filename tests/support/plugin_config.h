@@ -1,7 +1,8 @@
-// What the gateway does with a plugin's `config:` before it calls the
-// factory, for plugin tests: the schema check (which fills in defaults),
-// then, when that is clean, the plugin's own check. And a loop over
-// randomly edited configs through those checks.
+// For plugin tests: config/herald.yaml as the gateway reads it; what the
+// gateway does with a plugin's `config:` before it calls the factory (the
+// schema check, which fills in defaults, then, when that is clean, the
+// plugin's own check); and a loop over randomly edited configs through
+// those checks.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,12 +11,20 @@
 #include <string>
 #include <vector>
 
+#include "config/gateway_config.h"
 #include "config/schema_check.h"
 #include "herald/config_schema.h"
 #include "support/json_mutator.h"
 #include "support/test_seed.h"
 
 namespace herald::testing {
+
+// The embedded default config, config/herald.yaml, parsed by the gateway
+// (plugin sections as written: no plugin schema applied yet).
+inline gateway::GatewayConfig default_config() {
+  return gateway::parse_gateway_config(
+      gateway::ConfigDocument::from_file(HERALD_SOURCE_DIR "/config/herald.yaml"));
+}
 
 using PluginCheck = std::function<std::vector<ConfigIssue>(const Json&)>;
 

@@ -6,26 +6,17 @@
 // accepts: `herald check` saying ok and the start failing would be a lie.
 #include <gtest/gtest.h>
 
-#include "config/gateway_config.h"
 #include "support/plugin_config.h"
 #include "test_support.h"
 
 namespace herald::plugins::declarative::tests {
 namespace {
 
-Json user_config() {
-  auto doc = gateway::ConfigDocument::from_file(HERALD_SOURCE_DIR "/config/herald.yaml");
-  gateway::GatewayConfig config = gateway::parse_gateway_config(std::move(doc));
-  for (auto& section : config.aggregates) {
-    if (section.type == "User" && section.plugin == "declarative") return section.config;
-  }
-  return nullptr;
-}
-
 TEST(MutatedUserConfig, IsRefusedWithIssuesOrRunsTheLifecycle) {
-  const Json base = user_config();
-  if (base.is_null())
+  const std::optional<gateway::AggregateSection> section = default_user_section();
+  if (!section || section->plugin != "declarative")
     GTEST_SKIP() << "config/herald.yaml does not describe User with `declarative`";
+  const Json base = section->config;
   auto counts = herald::testing::check_edited_configs(
       {base}, 1500, config_schema(), validate_config,
       [](const Json& config, const std::string& shown) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,15 @@ inline std::shared_ptr<Aggregate> make(const std::string& config_yaml) {
     }
   }
   return nullptr;
+}
+
+// The User aggregate's section of config/herald.yaml as written; nullopt
+// when the file has none.
+inline std::optional<gateway::AggregateSection> default_user_section() {
+  for (auto& section : herald::testing::default_config().aggregates) {
+    if (section.type == "User") return section;
+  }
+  return std::nullopt;
 }
 
 inline std::string describe(const std::vector<ConfigIssue>& issues) {

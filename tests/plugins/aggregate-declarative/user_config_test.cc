@@ -27,19 +27,17 @@ using Kind = CommandOutcome::Kind;
 // The `config:` of the User aggregate in the default config, after the
 // gateway's schema check; nullopt while that User is not the declarative one.
 std::optional<Json> user_section() {
-  auto doc = gateway::ConfigDocument::from_file(HERALD_SOURCE_DIR "/config/herald.yaml");
-  gateway::GatewayConfig config = gateway::parse_gateway_config(std::move(doc));
-  for (auto& section : config.aggregates) {
-    if (section.type != "User") continue;
-    if (section.plugin != "declarative") return std::nullopt;
-    Json c = section.config;
-    auto issues = gateway::check_against_schema(c, config_schema());
-    EXPECT_TRUE(issues.empty()) << describe(issues);
-    EXPECT_TRUE(validate_config(c).empty()) << describe(validate_config(c));
-    return c;
+  std::optional<gateway::AggregateSection> section = default_user_section();
+  if (!section) {
+    ADD_FAILURE() << "config/herald.yaml has no User aggregate";
+    return std::nullopt;
   }
-  ADD_FAILURE() << "config/herald.yaml has no User aggregate";
-  return std::nullopt;
+  if (section->plugin != "declarative") return std::nullopt;
+  Json c = section->config;
+  auto issues = gateway::check_against_schema(c, config_schema());
+  EXPECT_TRUE(issues.empty()) << describe(issues);
+  EXPECT_TRUE(validate_config(c).empty()) << describe(validate_config(c));
+  return c;
 }
 
 // The aggregate registered the way gateway/core/runtime.cc does it.

@@ -6,7 +6,6 @@
 // answers queries without an exception.
 #include <gtest/gtest.h>
 
-#include "config/gateway_config.h"
 #include "support/plugin_config.h"
 #include "test_support.h"
 
@@ -14,10 +13,8 @@ namespace herald::plugins::document::testing {
 namespace {
 
 std::vector<Json> default_models() {
-  auto doc = gateway::ConfigDocument::from_file(HERALD_SOURCE_DIR "/config/herald.yaml");
-  gateway::GatewayConfig config = gateway::parse_gateway_config(std::move(doc));
   std::vector<Json> out;
-  for (auto& section : config.projections) {
+  for (auto& section : herald::testing::default_config().projections) {
     if (section.plugin == "document") out.push_back(section.config);
   }
   return out;
