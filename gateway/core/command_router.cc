@@ -15,15 +15,11 @@ using Kind = CommandOutcome::Kind;
 
 CommandOutcome outcome(Kind kind, Json body) { return {kind, std::move(body)}; }
 
-// A store in a failed state (health() kFailed: the memory store after a disk
-// error) still answers kRetry, since its writes come back once herald is
-// restarted; its message says so, and "retry later" would contradict it.
+// kRetry is 503 (see store_unavailable_problem for what it promises);
+// anything else 500.
 CommandOutcome store_failure(EventStore& store, const Status& s, const std::string& what) {
   if (s.code() == StatusCode::kRetry) {
-    const bool broken = store.health().code() == StatusCode::kFailed;
-    return outcome(Kind::kUnavailable,
-                   make_problem(503, "store-unavailable", "Store unavailable",
-                                what + ": " + s.message() + (broken ? "" : "; retry later")));
+    return outcome(Kind::kUnavailable, store_unavailable_problem(store, s, what));
   }
   return outcome(Kind::kInternal,
                  make_problem(500, "store-error", "Store error", what + ": " + s.message()));

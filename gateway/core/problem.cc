@@ -14,4 +14,11 @@ Json make_problem(int status, const std::string& slug, const std::string& title,
   return p;
 }
 
+Json store_unavailable_problem(EventStore& store, const Status& s, const std::string& what) {
+  const bool broken = store.health().code() == StatusCode::kFailed;
+  return make_problem(503, "store-unavailable", "Store unavailable",
+                      what + ": " + s.message() + (broken ? "" : "; retry later"),
+                      broken ? Json::object() : Json{{"retry_after", kStoreRetryAfterSeconds}});
+}
+
 }  // namespace herald::gateway

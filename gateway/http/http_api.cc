@@ -50,7 +50,6 @@ struct Reply {
   int status = 200;
   Json body;
   std::string allow;        // for 405
-  std::string retry_after;  // for 503: seconds
   std::string text;         // non-JSON body (metrics)
   std::string content_type;
   bool close = false;
@@ -114,8 +113,14 @@ class ApiHandler final : public ConnectionHandler {
     HttpAnswer a;
     a.status = reply.status;
     if (!reply.allow.empty()) a.fields.emplace_back("Allow", std::move(reply.allow));
-    if (!reply.retry_after.empty())
-      a.fields.emplace_back("Retry-After", std::move(reply.retry_after));
+    // A problem that says when to retry (its "retry_after" member, in
+    // seconds) says it in the header too, where clients and proxies look.
+    if (reply.status == 503 && reply.body.is_object()) {
+      auto it = reply.body.find("retry_after");
+      if (it != reply.body.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
+        a.fields.emplace_back("Retry-After", std::to_string(it->get<std::int64_t>()));
+      }
+    }
     a.close = reply.close;
     if (!reply.content_type.empty()) {
       a.content_type = std::move(reply.content_type);
@@ -265,11 +270,23 @@ class ApiHandler final : public ConnectionHandler {
     return static_cast<std::size_t>(std::min<std::uint64_t>(limit, runtime_.config().limits.max_read_limit));
   }
 
-  Reply store_error(const Status& s) {
+  // `what`: the call that failed, for the detail.
+  Reply store_error(const Status& s, const std::string& what) {
     if (s.code() == StatusCode::kRetry) {
-      return problem_reply(503, "store-unavailable", "Store unavailable", s.message());
+      return json_reply(503, store_unavailable_problem(runtime_.store(), s, what));
     }
-    return problem_reply(500, "store-error", "Store error", s.message());
+    return problem_reply(500, "store-error", "Store error", what + ": " + s.message());
+  }
+
+  // A read model's get or query that failed: kRetry is 503 with a retry hint
+  // (a model kept elsewhere, out of reach for now), anything else 500.
+  Reply projection_error(const Status& s, const std::string& name) {
+    const std::string detail = "projection " + name + ": " + s.message();
+    if (s.code() == StatusCode::kRetry) {
+      return problem_reply(503, "projection-unavailable", "Projection unavailable",
+                           detail + "; retry later", {{"retry_after", kStoreRetryAfterSeconds}});
+    }
+    return problem_reply(500, "projection-error", "Projection error", detail);
   }
 
   Reply stream(const std::string& type, const std::string& id, const QueryParams& q) {
@@ -286,9 +303,9 @@ class ApiHandler final : public ConnectionHandler {
     StreamId sid{type, id};
     auto slice = runtime_.store().read_stream(sid, static_cast<Version>(std::get<std::uint64_t>(from)),
                                               std::get<std::size_t>(limit));
-    if (!slice.is_ok()) return store_error(slice.status());
+    if (!slice.is_ok()) return store_error(slice.status(), "reading " + sid.key());
     auto version = runtime_.store().stream_version(sid);
-    if (!version.is_ok()) return store_error(version.status());
+    if (!version.is_ok()) return store_error(version.status(), "reading " + sid.key());
     if (*version == kNoVersion) {
       return problem_reply(404, "stream-not-found", "Stream not found", sid.key() + " has no events");
     }
@@ -324,7 +341,7 @@ class ApiHandler final : public ConnectionHandler {
       }
     }
     auto slice = runtime_.store().read_all(std::get<std::uint64_t>(after), std::get<std::size_t>(limit), filter);
-    if (!slice.is_ok()) return store_error(slice.status());
+    if (!slice.is_ok()) return store_error(slice.status(), "reading the global log");
     Json list = Json::array();
     for (const auto& e : slice->events) list.push_back(to_json(e));
     return json_reply(200, {{"events", list}, {"head", slice->head}, {"next_after", slice->next_after}});
@@ -361,8 +378,9 @@ class ApiHandler final : public ConnectionHandler {
                 std::to_string(live->subscription->position()) + ", not yet " +
                 std::to_string(wanted) + ", and " + std::to_string(max_waiting_) +
                 " queries already wait for positions (half of gateway.http.threads); retry",
-            {{"position", live->subscription->position()}, {"min_position", wanted}});
-        r.retry_after = "1";
+            {{"position", live->subscription->position()},
+             {"min_position", wanted},
+             {"retry_after", 1}});
         return r;
       }
       struct Done {
@@ -393,7 +411,7 @@ class ApiHandler final : public ConnectionHandler {
     const Position at = std::max(live->subscription->position(), wanted);
     if (id != nullptr) {
       auto doc = live->projection->get(*id);
-      if (!doc.is_ok()) return store_error(doc.status());
+      if (!doc.is_ok()) return projection_error(doc.status(), name);
       if (!doc->has_value()) {
         return problem_reply(404, "document-not-found", "Document not found",
                              "projection " + name + " has no document '" + *id + "'",
@@ -424,7 +442,7 @@ class ApiHandler final : public ConnectionHandler {
       }
     }
     auto page = live->projection->query(query);
-    if (!page.is_ok()) return store_error(page.status());
+    if (!page.is_ok()) return projection_error(page.status(), name);
     return json_reply(200, {{"items", page->items},
                             {"total", page->total},
                             {"limit", query.limit},

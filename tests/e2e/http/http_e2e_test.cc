@@ -707,6 +707,7 @@ TEST(HttpWorkers, WaitingQueriesCannotTakeEveryWorker) {
   EXPECT_EQ(told.status, 503) << told.body;
   EXPECT_NE(told.body.find("urn:herald:problem:too-many-waiting"), std::string::npos) << told.body;
   EXPECT_EQ(told.headers.count("Retry-After") ? told.headers.at("Retry-After") : "", "1");
+  EXPECT_EQ(told.json().value("retry_after", json()), 1) << told.body;
   EXPECT_EQ(herald.stop(), 0) << herald.log();
   std::filesystem::remove_all(dir);
 }
@@ -754,6 +755,7 @@ TEST(HttpStoreFailure, AFullDiskRefusesWritesUntilRestartAndKeepsEveryAcknowledg
     EXPECT_EQ(later.status, 503) << later.body;
     EXPECT_NE(later.body.find("until herald is restarted"), std::string::npos) << later.body;
     EXPECT_EQ(later.body.find("retry later"), std::string::npos) << later.body;
+    EXPECT_EQ(later.headers.count("Retry-After"), 0u) << later.body;
     EXPECT_EQ(herald.request("GET", "/health/ready").status, 503);
     EXPECT_EQ(herald.request("GET", "/v1/streams/User/u0").status, 200);
     herald.stop();

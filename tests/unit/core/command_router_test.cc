@@ -252,6 +252,8 @@ TEST_F(RouterTest, StoreUnavailableSaysRetryLaterOnlyWhenTheStoreIsNotBroken) {
   auto busy = run("Increment");
   EXPECT_EQ(busy.kind, Kind::kUnavailable);
   EXPECT_THAT(busy.body["detail"].get<std::string>(), EndsWith("; retry later"));
+  // How long to wait, for the Retry-After header and for transports.
+  EXPECT_EQ(busy.body.value("retry_after", Json()), 1) << busy.body.dump();
 
   // The memory store after a disk error: writes answer kRetry with what it
   // takes, health() kFailed. The answer must not promise that waiting helps.
@@ -263,6 +265,7 @@ TEST_F(RouterTest, StoreUnavailableSaysRetryLaterOnlyWhenTheStoreIsNotBroken) {
   EXPECT_EQ(broken.kind, Kind::kUnavailable);
   EXPECT_THAT(broken.body["detail"].get<std::string>(), HasSubstr("until herald is restarted"));
   EXPECT_THAT(broken.body["detail"].get<std::string>(), Not(HasSubstr("retry later")));
+  EXPECT_FALSE(broken.body.contains("retry_after")) << broken.body.dump();
 }
 
 TEST_F(RouterTest, ExpectedVersionMismatchIs409WithCurrentVersion) {
