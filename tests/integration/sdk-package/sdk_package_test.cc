@@ -2,7 +2,8 @@
 // builds out of tree against the installed SDK package and the gateway loads
 // it. Installs only the `sdk` component of this build into a fresh prefix,
 // builds plugins/examples/aggregate-order there with find_package(herald),
-// and loads the result with the gateway's PluginLoader.
+// and loads the result with the gateway's PluginLoader. And a whole install
+// has what docs/systemd.md and the unit rely on.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -130,6 +131,50 @@ TEST_F(SdkPackageTest, OrderPluginBuildsOutOfTreeAgainstTheInstalledSdkAndLoads)
     if (path.ends_with("/herald/plugins/libherald-order.so")) installed = true;
   }
   EXPECT_TRUE(installed) << "no <libdir>/herald/plugins/libherald-order.so in " << plugin_prefix;
+}
+
+// What docs/systemd.md installs: a whole install into a fresh prefix has the
+// binary, the plugins where the binary finds them, the default config, the
+// unit and the docs the unit names; and the installed herald checks the
+// installed config with the installed plugins alone.
+TEST_F(SdkPackageTest, AFullInstallHasWhatTheSystemdUnitNamesAndChecksItsConfig) {
+  const fs::path prefix = work_ / "prefix";
+  ASSERT_TRUE(run("install", quote(HERALD_CMAKE_COMMAND) + " --install " + quote(HERALD_BUILD_DIR) +
+                                 " --prefix " + quote(prefix.string())));
+  for (const char* name : {"memory", "declarative", "document", "order"}) {
+    EXPECT_TRUE(
+        fs::exists(prefix / "lib/herald/plugins" / ("libherald-" + std::string(name) + ".so")))
+        << name;
+  }
+  const fs::path unit = prefix / "share/herald/herald.service";
+  const fs::path config = prefix / "share/herald/herald.yaml";
+  ASSERT_TRUE(fs::exists(unit));
+  ASSERT_TRUE(fs::exists(config));
+  // Every file the unit's settings name under /usr/local (ExecStart,
+  // Documentation) is where the install put it.
+  const std::string installed = "/usr/local/";
+  int named = 0;
+  std::istringstream lines(read_file(unit));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    for (std::size_t at = line.find(installed); at != std::string::npos;
+         at = line.find(installed, at + 1)) {
+      const std::size_t from = at + installed.size();
+      const std::string path = line.substr(from, line.find(' ', from) - from);
+      EXPECT_TRUE(fs::exists(prefix / path)) << line;
+      ++named;
+    }
+  }
+  EXPECT_GE(named, 4);  // herald twice (check, serve), two documents
+  EXPECT_TRUE(fs::exists(prefix / "share/doc/herald/docs/configuration.md"));
+  EXPECT_TRUE(fs::exists(prefix / "share/doc/herald/plugins/store-memory/README.md"));
+
+  // Plugins from <exe>/../lib/herald/plugins, nothing from this build.
+  ASSERT_TRUE(run("check", "cd " + quote(work_.string()) + " && " +
+                               quote((prefix / "bin/herald").string()) + " check -c " +
+                               quote(config.string())));
+  EXPECT_NE(read_file(work_ / "check.log").find("ok (5 plugin instances)"), std::string::npos)
+      << read_file(work_ / "check.log");
 }
 
 }  // namespace
