@@ -15,7 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -25,6 +27,7 @@
 #include "core/config_reference.h"
 #include "core/logging.h"
 #include "core/runtime.h"
+#include "core/systemd_notify.h"
 #include "http/http_api.h"
 #include "text/suggest.h"
 
@@ -111,8 +114,13 @@ constexpr int kOpenedSignal = SIGUSR2;
 // thread of its own, so that a signal meanwhile stops herald at once instead
 // of after the replay. Nothing has been accepted yet, and the store is made to
 // survive being stopped at any point (it survives a crash), so ending the
-// process there is safe. Rethrows what open() throws.
-void open_or_stop(Runtime& runtime, const sigset_t& signals) {
+// process there is safe. Rethrows what open() throws. Under systemd, asks
+// for more start time every second while the replay runs, so that a big log
+// is not killed by TimeoutStartSec= half replayed, over and over.
+void open_or_stop(Runtime& runtime, const sigset_t& signals, SystemdNotifier& notifier) {
+  // Each second's extension covers the next second's with room to spare.
+  const std::string more_time = "EXTEND_TIMEOUT_USEC=5000000";
+  notifier.notify("STATUS=opening the store (replaying the event log)\n" + more_time);
   std::atomic<bool> opened{false};
   std::exception_ptr failure;
   // The opener wakes this thread with kOpenedSignal when it is done (blocked
@@ -132,6 +140,7 @@ void open_or_stop(Runtime& runtime, const sigset_t& signals) {
   while (!opened) {
     const timespec slice{1, 0};  // a second, in case the wake-up got lost
     const int sig = sigtimedwait(&waited, nullptr, &slice);
+    if (sig < 0 && !opened) notifier.notify(more_time);
     if (sig > 0 && sig != kOpenedSignal) {
       spdlog::warn(
           "{} received while the store opens: stopping now (nothing was accepted yet, "
@@ -169,18 +178,42 @@ int serve(const Args& args) {
 
   GatewayConfig config = load_config(args);
   setup_logging(config.logging.level, config.logging.format);
+  // Before any thread starts: it unsets the variables it reads.
+  SystemdNotifier notifier = SystemdNotifier::from_environment();
   const std::string source = config.document.file();
   Runtime runtime(std::move(config));
   runtime.build();
   spdlog::info("herald {} starting with {}", HERALD_VERSION, source);
-  open_or_stop(runtime, signals);
+  open_or_stop(runtime, signals, notifier);
   auto head = runtime.store().head();
   spdlog::info("store open: {} events in the global log", head.is_ok() ? *head : 0);
   HttpApi api(runtime);
   api.start();
+  // Type=notify: units ordered after herald start once it answers.
+  notifier.notify("READY=1\nSTATUS=serving HTTP on " + runtime.config().http.host + ":" +
+                  std::to_string(api.port()));
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  if (auto interval = notifier.watchdog()) {
+    // WatchdogSec=: WATCHDOG=1 at half the interval for as long as this
+    // thread runs and the store answers health() (whatever it answers: a
+    // store that has failed or lost its server is reported by
+    // /health/ready, and a restart would not mend it). A store call that
+    // hangs stops the pings, and systemd restarts herald.
+    const auto half =
+        std::max<std::chrono::microseconds>(*interval / 2, std::chrono::milliseconds(1));
+    spdlog::info("systemd watchdog: every {} ms",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(half).count());
+    const timespec slice{static_cast<time_t>(half.count() / 1000000),
+                         static_cast<long>(half.count() % 1000000 * 1000)};
+    while ((sig = sigtimedwait(&signals, nullptr, &slice)) < 0) {
+      (void)runtime.store().health();
+      notifier.notify("WATCHDOG=1");
+    }
+  } else {
+    sigwait(&signals, &sig);
+  }
+  notifier.notify("STOPPING=1\nSTATUS=stopping: finishing in-flight requests");
   spdlog::info("{} received: finishing in-flight requests", strsignal(sig));
   // Read-your-writes queries waiting for a position answer now (503) instead
   // of holding the stop for up to their 30 s.

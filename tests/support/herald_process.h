@@ -103,6 +103,11 @@ class HeraldProcess {
   // without one. Applies to the next spawn().
   void limit_file_size(std::uint64_t bytes) { file_size_limit_ = bytes; }
 
+  // An environment variable for the next spawn() (NOTIFY_SOCKET, ...).
+  void set_env(std::string name, std::string value) {
+    env_.emplace_back(std::move(name), std::move(value));
+  }
+
   // Starts herald and waits until it answers /health/ready.
   void start(int port = 0) {
     spawn(port);
@@ -125,6 +130,7 @@ class HeraldProcess {
       ::setenv("HERALD_LISTEN", ("127.0.0.1:" + std::to_string(port_)).c_str(), 1);
       ::setenv("HERALD_DATA_DIR", data_dir_.c_str(), 1);
       ::setenv("HERALD_PLUGIN_PATH", HERALD_PLUGIN_DIR, 1);
+      for (const auto& [name, value] : env_) ::setenv(name.c_str(), value.c_str(), 1);
       if (file_size_limit_ > 0) {
         rlimit limit{};
         limit.rlim_cur = limit.rlim_max = file_size_limit_;
@@ -230,6 +236,7 @@ class HeraldProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   std::uint64_t file_size_limit_ = 0;  // 0: none
+  std::vector<std::pair<std::string, std::string>> env_;  // for the next spawn()
 };
 
 }  // namespace herald::testing

@@ -1,5 +1,6 @@
 // herald while it starts: a signal during the replay of a big log stops it at
-// once, and the log it leaves is whole.
+// once, and the log it leaves is whole; under systemd (NOTIFY_SOCKET) it says
+// when it is ready, stopping, and alive.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -7,6 +8,7 @@
 
 #include "memory_store.h"
 #include "support/herald_process.h"
+#include "support/notify_socket.h"
 
 namespace herald::testing {
 namespace {
@@ -76,6 +78,55 @@ TEST(HeraldStartup, ASignalDuringTheLogReplayStopsAtOnce) {
   auto head = again.request("GET", "/v1/events?after=0&limit=1").json()["head"];
   EXPECT_EQ(head, kEvents);
   EXPECT_EQ(again.stop(), 0) << again.log();
+}
+
+// Type=notify: READY=1 once the HTTP API answers (units ordered after herald
+// start only then), WATCHDOG=1 at half of WatchdogSec=, STOPPING=1 on
+// SIGTERM; more start time asked for while the store opens.
+TEST(HeraldUnderSystemd, NotifiesReadyWhenItAnswersWatchdogWhileItRunsAndStopping) {
+  auto dir = make_temp_dir("herald-notify-");
+  NotifySocket systemd((dir / "notify.sock").string());
+  HeraldProcess herald(dir);
+  herald.set_env("NOTIFY_SOCKET", systemd.name());
+  herald.set_env("WATCHDOG_USEC", "200000");  // pings every 100 ms
+  herald.spawn();
+
+  std::string seen;
+  auto opening = systemd.wait_for("STATUS=", 30s, &seen);
+  ASSERT_TRUE(opening.has_value()) << seen << herald.log();
+  EXPECT_TRUE(contains(*opening, "EXTEND_TIMEOUT_USEC=")) << *opening;
+  auto ready = systemd.wait_for("READY=1", 30s, &seen);
+  ASSERT_TRUE(ready.has_value()) << seen << herald.log();
+  // Told ready, it answers: the notification came after the API listened.
+  EXPECT_EQ(herald.request("GET", "/health/ready").status, 200) << herald.log();
+  EXPECT_TRUE(contains(*ready, "STATUS=serving HTTP on 127.0.0.1:" + std::to_string(herald.port())))
+      << *ready;
+
+  int pings = 0;
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < until) {
+    if (auto m = systemd.receive(100ms); m && contains(*m, "WATCHDOG=1")) ++pings;
+  }
+  EXPECT_GE(pings, 4) << herald.log();  // 10 expected; the machine is busy
+  EXPECT_LE(pings, 20) << herald.log();
+
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  // Queued in the socket since the stop began.
+  auto stopping = systemd.wait_for("STOPPING=1", 5s, &seen);
+  EXPECT_TRUE(stopping.has_value()) << seen << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
+// Outside systemd nothing changes: no watchdog line, no notification errors.
+TEST(HeraldUnderSystemd, WithoutNotifySocketNothingIsSent) {
+  auto dir = make_temp_dir("herald-plain-");
+  HeraldProcess herald(dir);
+  herald.set_env("WATCHDOG_USEC", "200000");  // without NOTIFY_SOCKET: ignored
+  herald.start();
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  EXPECT_FALSE(contains(herald.log(), "watchdog")) << herald.log();
+  EXPECT_FALSE(contains(herald.log(), "systemd")) << herald.log();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

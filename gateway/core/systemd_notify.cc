@@ -1,0 +1,89 @@
+#include "core/systemd_notify.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+
+namespace herald::gateway {
+namespace {
+
+std::optional<std::uint64_t> positive_number(const char* text) {
+  if (text == nullptr) return std::nullopt;
+  std::string_view s(text);
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || end != s.data() + s.size() || n == 0) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+SystemdNotifier::SystemdNotifier(std::string socket_path,
+                                 std::optional<std::chrono::microseconds> watchdog)
+    : socket_path_(std::move(socket_path)), watchdog_(watchdog) {}
+
+SystemdNotifier SystemdNotifier::from_environment() {
+  const char* socket = std::getenv("NOTIFY_SOCKET");
+  std::string path = socket ? socket : "";
+  std::optional<std::chrono::microseconds> watchdog;
+  if (auto usec = positive_number(std::getenv("WATCHDOG_USEC"))) {
+    const char* pid_text = std::getenv("WATCHDOG_PID");
+    auto pid = positive_number(pid_text);
+    if (pid_text == nullptr || (pid && *pid == static_cast<std::uint64_t>(::getpid()))) {
+      watchdog = std::chrono::microseconds(*usec);
+    }
+  }
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  ::unsetenv("WATCHDOG_PID");
+  // Only a path or an abstract name is a socket systemd could have given.
+  if (!path.empty() && path[0] != '/' && path[0] != '@') {
+    spdlog::warn("NOTIFY_SOCKET={} is neither a path nor an abstract socket name: not notifying",
+                 path);
+    path.clear();
+  }
+  if (path.empty()) watchdog.reset();
+  return SystemdNotifier(std::move(path), watchdog);
+}
+
+bool SystemdNotifier::notify(std::string_view state) {
+  if (!enabled()) return true;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (socket_path_.size() >= sizeof address.sun_path) {
+    if (!warned_) spdlog::warn("NOTIFY_SOCKET {} is too long: not notifying", socket_path_);
+    warned_ = true;
+    return false;
+  }
+  std::memcpy(address.sun_path, socket_path_.data(), socket_path_.size());
+  if (address.sun_path[0] == '@') address.sun_path[0] = '\0';  // abstract namespace
+  const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_path_.size());
+
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    if (!warned_) spdlog::warn("cannot notify systemd: socket: {}", std::strerror(errno));
+    warned_ = true;
+    return false;
+  }
+  const ssize_t sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+                                reinterpret_cast<const sockaddr*>(&address), length);
+  const int error = errno;
+  ::close(fd);
+  if (sent != static_cast<ssize_t>(state.size())) {
+    if (!warned_) {
+      spdlog::warn("cannot notify systemd through {}: {}", socket_path_,
+                   sent < 0 ? std::strerror(error) : "short write");
+    }
+    warned_ = true;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace herald::gateway
