@@ -44,8 +44,9 @@ ConfigSchema http_schema() {
                    "after its next answer, handing the thread over "
                    "(herald_http_connections_handed_over_total); an idle one is closed as soon as "
                    "it has been idle for 100 ms (a new one that has not sent its first request "
-                   "yet after a second). At most half of them wait for a read-your-writes "
-                   "position at once (more such queries are answered 503 too-many-waiting).")
+                   "yet after a second). At most half of them wait at once, for a read-your-writes "
+                   "position or in a long poll of the global log (more such requests are "
+                   "answered 503 too-many-waiting).")
           .def(64)
           .min(2)
           .max(10000),  // one thread each; the pool holds threads + 4

@@ -25,17 +25,19 @@ using Poco::Net::HTTPRequest;
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kProblem = "application/problem+json";
-// Read-your-writes: how long a query with min_position waits by default, and
-// at most (wait_ms=).
+// Read-your-writes: how long a query with min_position waits by default.
 constexpr std::uint64_t kReadYourWritesWaitMs = 2000;
-constexpr std::uint64_t kReadYourWritesMaxWaitMs = 30000;
+// The longest wait_ms= honoured, for read-your-writes and long polls alike
+// (the systemd unit's stop timeout; a stop answers waiting requests at once).
+constexpr std::uint64_t kMaxWaitMs = 30000;
 
 // What each resource takes in its query string (check_params), made once.
 // A command takes none: what a client might put there belongs in the body.
 const ParamRules kNoParams{};
 const ParamRules kCommandParams{.body_fields = {"type", "data", "expected_version", "metadata"}};
 const ParamRules kStreamParams{.single = {"from", "limit"}};
-const ParamRules kEventsParams{.single = {"after", "limit"}, .repeatable = {"type", "stream_type"}};
+const ParamRules kEventsParams{.single = {"after", "limit", "wait_ms"},
+                               .repeatable = {"type", "stream_type"}};
 // A document takes the read-your-writes pair; a list also paging, search,
 // order and any field as an equality filter.
 const ParamRules kDocumentParams{.single = {"min_position", "wait_ms"}};
@@ -318,11 +320,16 @@ class ApiHandler final : public ConnectionHandler {
     return json_reply(200, std::move(body));
   }
 
+  // GET /v1/events: a page of the global log after a position; with
+  // wait_ms=T, a long poll: when nothing (matching) is there yet, waits up to
+  // T ms for it and answers as soon as it is durable, or with an empty page.
   Reply events(const QueryParams& q) {
     auto after = uint_param(q, "after", 0);
     if (auto* b = std::get_if<BadInput>(&after)) return bad_reply(std::move(*b));
     auto limit = limit_param(q, 100);
     if (auto* r = std::get_if<Reply>(&limit)) return *r;
+    auto wait_ms = uint_param(q, "wait_ms", 0);
+    if (auto* b = std::get_if<BadInput>(&wait_ms)) return bad_reply(std::move(*b));
     EventFilter filter;
     for (const char* key : {"type", "stream_type"}) {
       auto it = q.find(key);
@@ -340,11 +347,72 @@ class ApiHandler final : public ConnectionHandler {
         }
       }
     }
-    auto slice = runtime_.store().read_all(std::get<std::uint64_t>(after), std::get<std::size_t>(limit), filter);
+    const Position from = std::get<std::uint64_t>(after);
+    const std::size_t count = std::get<std::size_t>(limit);
+    auto slice = runtime_.store().read_all(from, count, filter);
     if (!slice.is_ok()) return store_error(slice.status(), "reading the global log");
+    bool stopping = false;
+    if (slice->events.empty() && std::get<std::uint64_t>(wait_ms) > 0) {
+      WaitSlot slot(waiting_, max_waiting_);
+      if (!slot.held()) {
+        return too_many_waiting("no event after position " + std::to_string(from) + " yet",
+                                {{"head", slice->head}});
+      }
+      const auto deadline =
+          std::chrono::steady_clock::now() +
+          std::chrono::milliseconds(std::min(std::get<std::uint64_t>(wait_ms), kMaxWaitMs));
+      // In slices, so that a stop answers a poll within one.
+      constexpr std::chrono::milliseconds kSlice(250);
+      for (;;) {
+        // Rounded up: a wait that ends a fraction of a millisecond early goes on.
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        if ((stopping = runtime_.projections().waiters_released())) break;
+        auto head = runtime_.store().wait_for_matching_events(from, std::min(left, kSlice), filter);
+        if (!head.is_ok()) return store_error(head.status(), "waiting for the global log");
+        if (*head <= from) continue;
+        slice = runtime_.store().read_all(from, count, filter);
+        if (!slice.is_ok()) return store_error(slice.status(), "reading the global log");
+        if (!slice->events.empty()) break;
+      }
+    }
     Json list = Json::array();
     for (const auto& e : slice->events) list.push_back(to_json(e));
-    return json_reply(200, {{"events", list}, {"head", slice->head}, {"next_after", slice->next_after}});
+    Reply r = json_reply(
+        200, {{"events", list}, {"head", slice->head}, {"next_after", slice->next_after}});
+    r.close = stopping;  // herald is stopping: the next poll goes elsewhere
+    return r;
+  }
+
+  // A worker thread held by a waiting request (a read-your-writes query, a
+  // long poll of the global log): at most max_waiting_ (half the workers)
+  // at once, so that waits cannot keep commands and health probes out.
+  class WaitSlot {
+   public:
+    WaitSlot(std::atomic<int>& waiting, int max)
+        : waiting_(waiting), held_(waiting.fetch_add(1, std::memory_order_relaxed) < max) {
+      if (!held_) waiting_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    WaitSlot(const WaitSlot&) = delete;
+    WaitSlot& operator=(const WaitSlot&) = delete;
+    ~WaitSlot() {
+      if (held_) waiting_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    bool held() const { return held_; }
+
+   private:
+    std::atomic<int>& waiting_;
+    const bool held_;
+  };
+
+  Reply too_many_waiting(const std::string& what, Json extra) {
+    extra["retry_after"] = 1;
+    return problem_reply(503, "too-many-waiting", "Too many requests waiting",
+                         what + ", and " + std::to_string(max_waiting_) +
+                             " requests already wait (for read-your-writes positions or new "
+                             "events; half of gateway.http.threads); retry",
+                         extra);
   }
 
   Reply unknown_projection(const std::string& name) {
@@ -367,27 +435,16 @@ class ApiHandler final : public ConnectionHandler {
     if (auto* b = std::get_if<BadInput>(&wait_ms)) return bad_reply(std::move(*b));
     const Position wanted = std::get<std::uint64_t>(min_pos);
     if (wanted > 0 && !live->subscription->applied_through(wanted)) {
-      // Each waiting query holds a worker thread: at most half of them may
-      // wait at once, so that waits (a model catching up, or positions that
-      // do not exist yet) cannot keep commands and health probes out.
-      if (waiting_.fetch_add(1, std::memory_order_relaxed) >= max_waiting_) {
-        waiting_.fetch_sub(1, std::memory_order_relaxed);
-        Reply r = problem_reply(
-            503, "too-many-waiting", "Too many queries waiting",
+      // A model catching up, or a position that does not exist yet.
+      WaitSlot slot(waiting_, max_waiting_);
+      if (!slot.held()) {
+        return too_many_waiting(
             "projection " + name + " has applied up to position " +
                 std::to_string(live->subscription->position()) + ", not yet " +
-                std::to_string(wanted) + ", and " + std::to_string(max_waiting_) +
-                " queries already wait for positions (half of gateway.http.threads); retry",
-            {{"position", live->subscription->position()},
-             {"min_position", wanted},
-             {"retry_after", 1}});
-        return r;
+                std::to_string(wanted),
+            {{"position", live->subscription->position()}, {"min_position", wanted}});
       }
-      struct Done {
-        std::atomic<int>& waiting;
-        ~Done() { waiting.fetch_sub(1, std::memory_order_relaxed); }
-      } done{waiting_};
-      auto ms = std::min<std::uint64_t>(std::get<std::uint64_t>(wait_ms), kReadYourWritesMaxWaitMs);
+      auto ms = std::min<std::uint64_t>(std::get<std::uint64_t>(wait_ms), kMaxWaitMs);
       if (!live->subscription->wait_for(wanted, std::chrono::milliseconds(ms))) {
         if (runtime_.projections().waiters_released()) {
           // Stopping: answer now rather than hold the stop for the wait.
@@ -477,7 +534,7 @@ class ApiHandler final : public ConnectionHandler {
   Runtime& runtime_;
   Metrics& metrics_;
   std::function<ConnectionCounts()> connections_;
-  // Read-your-writes queries waiting now, and how many may.
+  // Requests waiting now (WaitSlot), and how many may.
   std::atomic<int> waiting_{0};
   const int max_waiting_;
 };

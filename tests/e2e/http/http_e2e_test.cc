@@ -530,6 +530,81 @@ TEST_F(HttpE2E, GlobalLogPagingAndTypeFilter) {
   EXPECT_EQ(stream["events"][0]["version"], 1);
 }
 
+// Long polling the global log (wait_ms): a reader tailing herald over HTTP
+// gets each event as soon as it is durable instead of polling in a loop, and
+// with a type filter sleeps through the events it does not want.
+TEST_F(HttpE2E, AGlobalLogLongPollAnswersWhenAMatchingEventArrives) {
+  ASSERT_EQ(post("/v1/commands/User/u1", create_user("Alice", "alice@example.com")).status, 200);
+  using Clock = std::chrono::steady_clock;
+  HttpResult any, deactivated;
+  Clock::duration any_took{}, deactivated_took{};
+  std::thread tail([&] {
+    auto t0 = Clock::now();
+    any = get("/v1/events?after=1&wait_ms=20000");
+    any_took = Clock::now() - t0;
+  });
+  std::thread filtered([&] {
+    auto t0 = Clock::now();
+    deactivated = get("/v1/events?after=1&type=UserDeactivated&wait_ms=20000");
+    deactivated_took = Clock::now() - t0;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(post("/v1/commands/User/u1", R"({"type":"UpdateUser","data":{"name":"A"}})").status,
+            200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(post("/v1/commands/User/u1", R"({"type":"DeactivateUser","data":{}})").status, 200);
+  tail.join();
+  filtered.join();
+
+  ASSERT_EQ(any.status, 200) << any.body;
+  auto page = any.json();
+  ASSERT_EQ(page["events"].size(), 1u) << any.body;
+  EXPECT_EQ(page["events"][0]["type"], "UserUpdated");
+  EXPECT_EQ(page["events"][0]["position"], 2);
+  ASSERT_EQ(deactivated.status, 200) << deactivated.body;
+  page = deactivated.json();
+  ASSERT_EQ(page["events"].size(), 1u) << deactivated.body;
+  EXPECT_EQ(page["events"][0]["type"], "UserDeactivated");
+  EXPECT_EQ(page["events"][0]["position"], 3);
+  // Answered by the events, not by the end of the wait; the filtered one
+  // not by the UserUpdated before its event.
+  EXPECT_LT(any_took, std::chrono::seconds(15));
+  EXPECT_LT(deactivated_took, std::chrono::seconds(15));
+  EXPECT_GE(any_took, std::chrono::milliseconds(400));
+  EXPECT_GE(deactivated_took - any_took, std::chrono::milliseconds(400));
+
+  // Events already there: no wait at all. None coming: an empty page after
+  // the wait, with the head. A wait that is not a number: 400.
+  auto at_once = get("/v1/events?after=0&wait_ms=20000").json();
+  EXPECT_EQ(at_once["events"].size(), 3u);
+  auto t0 = Clock::now();
+  auto nothing = get("/v1/events?after=3&wait_ms=300");
+  EXPECT_GE(Clock::now() - t0, std::chrono::milliseconds(300));
+  ASSERT_EQ(nothing.status, 200) << nothing.body;
+  EXPECT_EQ(nothing.json()["events"].size(), 0u);
+  EXPECT_EQ(nothing.json()["head"], 3);
+  expect_problem(get("/v1/events?after=3&wait_ms=soon"), 400);
+  expect_problem(get("/v1/events?after=3&wait_ms=1&wait_ms=2"), 400);
+}
+
+// A stop does not wait for a long poll's whole wait: the poll is answered
+// (an empty page, Connection: close) and herald exits 0 well inside it.
+TEST_F(HttpE2E, AStopAnswersALongPollAtOnce) {
+  HttpResult polled;
+  std::thread poll([&] { polled = get("/v1/events?after=0&wait_ms=30000"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(herald_->stop(), 0) << herald_->log();
+  poll.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  ASSERT_EQ(polled.status, 200) << polled.body;
+  EXPECT_EQ(polled.json()["events"].size(), 0u);
+  std::string connection =
+      polled.headers.count("Connection") ? polled.headers.at("Connection") : "";
+  for (char& c : connection) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(connection, "close");
+}
+
 // A misspelt filter must not answer as if there were none, nor a repeated
 // position pick one of two meanings, nor a query-string expected_version skip
 // the concurrency check.
@@ -700,6 +775,10 @@ TEST(HttpWorkers, WaitingQueriesCannotTakeEveryWorker) {
   // Without the limit both workers wait for 3 s.
   auto [live, error] = probe_health(herald.port(), 2);
   EXPECT_EQ(live, 200) << error;
+  // A long poll of the global log counts against the same limit.
+  auto poll = herald.request("GET", "/v1/events?after=99&wait_ms=3000");
+  EXPECT_EQ(poll.status, 503) << poll.body;
+  EXPECT_NE(poll.body.find("urn:herald:problem:too-many-waiting"), std::string::npos) << poll.body;
   for (auto& t : queries) t.join();
   if (results[0].status == 503) std::swap(results[0], results[1]);
   EXPECT_EQ(results[0].status, 504) << results[0].body;
