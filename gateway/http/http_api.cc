@@ -166,9 +166,13 @@ class ApiHandler final : public ConnectionHandler {
     if (n == 1 && parts[0] == "metrics") {
       if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
       auto head = runtime_.store().head();
+      MetricsSnapshot now;
+      now.head = head.is_ok() ? static_cast<std::int64_t>(*head) : -1;
+      now.connections = connections_();
+      now.waiting = waiting_.load(std::memory_order_relaxed);
+      if (runtime_.is_open()) now.projections = runtime_.projections().status();
       Reply r;
-      r.text =
-          metrics_.render(head.is_ok() ? static_cast<std::int64_t>(*head) : -1, connections_());
+      r.text = metrics_.render(now);
       r.content_type = "text/plain; version=0.0.4";
       return r;
     }
@@ -240,6 +244,7 @@ class ApiHandler final : public ConnectionHandler {
 
   Reply command(const HttpRequestHead& request, const std::string& body, const std::string& type,
                 const std::string& id) {
+    const auto started = std::chrono::steady_clock::now();
     auto json = parse_json_body(body);
     if (auto* b = std::get_if<BadInput>(&json)) return bad_reply(std::move(*b));
     auto parsed = parse_command(std::move(std::get<Json>(json)));
@@ -253,6 +258,7 @@ class ApiHandler final : public ConnectionHandler {
     CommandRouter::Result result = runtime_.router().execute(std::move(cmd));
     auto* success = std::get_if<CommandSuccess>(&result);
     metrics_.count_command(success != nullptr);
+    metrics_.observe_command(std::chrono::steady_clock::now() - started);
     if (success == nullptr) return outcome_reply(std::move(std::get<CommandOutcome>(result)));
     metrics_.count_events(success->events.size());
     Reply r;

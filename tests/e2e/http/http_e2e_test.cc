@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstring>
@@ -679,6 +680,59 @@ TEST_F(HttpE2E, HealthAndMetrics) {
   EXPECT_GE(std::stoi(metrics.body.substr(active + 32)), 1) << metrics.body;
   EXPECT_NE(metrics.body.find("\nherald_http_connections_queued 0\n"), std::string::npos);
   EXPECT_NE(metrics.body.find("\nherald_http_connections_refused_total 0\n"), std::string::npos);
+
+  // The text format holds together: every sample's family is declared
+  // first, and the command histogram is cumulative up to its count.
+  std::set<std::string> declared;
+  std::vector<long long> buckets;
+  long long count = -1;
+  std::istringstream lines(metrics.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      declared.insert(line.substr(7, line.find(' ', 7) - 7));
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    std::string name = line.substr(0, line.find_first_of("{ "));
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (name.ends_with(suffix) &&
+          declared.count(name.substr(0, name.size() - std::strlen(suffix)))) {
+        name = name.substr(0, name.size() - std::strlen(suffix));
+      }
+    }
+    EXPECT_TRUE(declared.count(name)) << line;
+    const long long value = std::atoll(line.substr(line.rfind(' ') + 1).c_str());
+    if (line.rfind("herald_command_duration_seconds_bucket", 0) == 0) buckets.push_back(value);
+    if (line.rfind("herald_command_duration_seconds_count ", 0) == 0) count = value;
+  }
+  ASSERT_FALSE(buckets.empty()) << metrics.body;
+  EXPECT_TRUE(std::is_sorted(buckets.begin(), buckets.end())) << metrics.body;
+  EXPECT_EQ(buckets.back(), 1) << metrics.body;  // +Inf: the one command
+  EXPECT_EQ(count, 1) << metrics.body;
+  EXPECT_NE(metrics.body.find("herald_command_duration_seconds_bucket{le=\"+Inf\"} 1\n"),
+            std::string::npos);
+
+  // Each read model's position and lag, once it has applied the command.
+  ASSERT_EQ(get("/v1/projections/users/m1?min_position=1").status, 200);
+  metrics = get("/metrics");
+  EXPECT_NE(metrics.body.find("\nherald_projection_position{projection=\"users\"} 1\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("\nherald_projection_lag_events{projection=\"users\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("\nherald_projection_failed{projection=\"users\"} 0\n"),
+            std::string::npos);
+  // A long poll is counted as waiting while it waits.
+  EXPECT_NE(metrics.body.find("\nherald_http_requests_waiting 0\n"), std::string::npos);
+  std::thread poll([&] { get("/v1/events?after=1&wait_ms=2000"); });
+  bool seen_waiting = false;
+  for (int i = 0; i < 100 && !seen_waiting; ++i) {
+    seen_waiting =
+        get("/metrics").body.find("\nherald_http_requests_waiting 1\n") != std::string::npos;
+    if (!seen_waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  poll.join();
+  EXPECT_TRUE(seen_waiting);
   auto plugins = get("/v1/admin/plugins").json();
   std::set<std::string> names;
   for (const auto& p : plugins["plugins"]) names.insert(p["name"]);
