@@ -35,7 +35,7 @@ constexpr std::uint64_t kMaxWaitMs = 30000;
 // A command takes none: what a client might put there belongs in the body.
 const ParamRules kNoParams{};
 const ParamRules kCommandParams{.body_fields = {"type", "data", "expected_version", "metadata"}};
-const ParamRules kStreamParams{.single = {"from", "limit"}};
+const ParamRules kStreamParams{.single = {"from", "limit", "direction"}};
 const ParamRules kEventsParams{.single = {"after", "limit", "wait_ms"},
                                .repeatable = {"type", "stream_type"}};
 // A document takes the read-your-writes pair; a list also paging, search,
@@ -303,24 +303,54 @@ class ApiHandler final : public ConnectionHandler {
     }
     // No stream has such an id: say why, rather than 404 with the id mangled.
     if (!valid_identifier(id)) return outcome_reply(invalid_aggregate_id());
+    auto direction = choice_param(q, "direction", "forward", {"forward", "backward"});
+    if (auto* b = std::get_if<BadInput>(&direction)) return bad_reply(std::move(*b));
+    const bool backward = std::get<std::string>(direction) == "backward";
     // A version: beyond INT64_MAX it would turn negative, "from the start".
-    auto from = uint_param(q, "from", 0, static_cast<std::uint64_t>(INT64_MAX));
+    // Backward, the default is the stream's last version.
+    const std::uint64_t kLast = static_cast<std::uint64_t>(INT64_MAX);
+    auto from = uint_param(q, "from", backward ? kLast : 0, kLast);
     if (auto* b = std::get_if<BadInput>(&from)) return bad_reply(std::move(*b));
     auto limit = limit_param(q, 100);
     if (auto* r = std::get_if<Reply>(&limit)) return *r;
+    const std::size_t count = std::get<std::size_t>(limit);
     StreamId sid{type, id};
-    auto slice = runtime_.store().read_stream(sid, static_cast<Version>(std::get<std::uint64_t>(from)),
-                                              std::get<std::size_t>(limit));
+    // Backward reads find their range from the version, so it comes first;
+    // forward, the page is read first and the version after it, so the
+    // version is never behind the page.
+    Version first = static_cast<Version>(std::get<std::uint64_t>(from));
+    Version last = first;  // backward: the newest version to show
+    Result<Version> version = kNoVersion;
+    if (backward) {
+      version = runtime_.store().stream_version(sid);
+      if (!version.is_ok()) return store_error(version.status(), "reading " + sid.key());
+      last = std::min<Version>(last, *version);
+      first = std::max<Version>(0, last - static_cast<Version>(count) + 1);
+    }
+    auto slice = runtime_.store().read_stream(sid, first, count);
     if (!slice.is_ok()) return store_error(slice.status(), "reading " + sid.key());
-    auto version = runtime_.store().stream_version(sid);
-    if (!version.is_ok()) return store_error(version.status(), "reading " + sid.key());
+    if (!backward) {
+      version = runtime_.store().stream_version(sid);
+      if (!version.is_ok()) return store_error(version.status(), "reading " + sid.key());
+    }
     if (*version == kNoVersion) {
       return problem_reply(404, "stream-not-found", "Stream not found", sid.key() + " has no events");
     }
     Json list = Json::array();
-    for (const auto& e : slice->events) list.push_back(to_json(e));
+    if (backward) {
+      // Newest first, and nothing past `last` (a command may have appended
+      // since the version was read).
+      for (auto it = slice->events.rbegin(); it != slice->events.rend(); ++it) {
+        if (it->version <= last) list.push_back(to_json(*it));
+      }
+    } else {
+      for (const auto& e : slice->events) list.push_back(to_json(e));
+    }
     Json body = {{"stream", {{"type", type}, {"id", id}}}, {"version", *version}, {"events", list}};
-    if (!slice->events.empty() && slice->events.back().version < *version) {
+    if (backward) {
+      body["direction"] = "backward";
+      if (first > 0 && !list.empty()) body["next_from"] = first - 1;
+    } else if (!slice->events.empty() && slice->events.back().version < *version) {
       body["next_from"] = slice->events.back().version + 1;
     }
     return json_reply(200, std::move(body));

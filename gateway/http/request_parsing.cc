@@ -304,6 +304,20 @@ std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std
   return v;
 }
 
+std::variant<std::string, BadInput> choice_param(const QueryParams& q, const std::string& key,
+                                                 const std::string& fallback,
+                                                 const std::vector<std::string>& choices) {
+  auto it = q.find(key);
+  if (it == q.end() || it->second.empty()) return fallback;
+  const std::string& s = it->second.back();
+  for (const auto& c : choices) {
+    if (s == c) return s;
+  }
+  std::string hint = did_you_mean(s, choices);
+  return bad("query parameter " + key + "=" + s + " must be one of " + join_words(choices) +
+             (hint.empty() ? "" : "; " + hint));
+}
+
 std::variant<std::string, BadInput> idempotency_key_of(const std::vector<std::string>& values) {
   if (values.empty()) return std::string();
   if (values.size() > 1) {

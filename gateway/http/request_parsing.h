@@ -57,6 +57,12 @@ std::variant<std::uint64_t, BadInput> uint_param(const QueryParams& q, const std
                                                  std::uint64_t fallback,
                                                  std::uint64_t max = UINT64_MAX);
 
+// A parameter that names one of `choices`: absent → fallback; anything
+// else → BadInput listing them (with a "did you mean").
+std::variant<std::string, BadInput> choice_param(const QueryParams& q, const std::string& key,
+                                                 const std::string& fallback,
+                                                 const std::vector<std::string>& choices);
+
 // The Idempotency-Key of a command from every value of that header field in
 // the request: "" when there is none. A key is 1 to 256 printable ASCII
 // characters, given bare (`abc`, as Stripe's clients send it) or as a

@@ -531,6 +531,47 @@ TEST_F(HttpE2E, GlobalLogPagingAndTypeFilter) {
   EXPECT_EQ(stream["events"][0]["version"], 1);
 }
 
+// A stream read backward, newest first, as EventStoreDB reads one: the last
+// events without knowing the version, and pages back with next_from.
+TEST_F(HttpE2E, AStreamReadsBackwardNewestFirst) {
+  ASSERT_EQ(post("/v1/commands/User/b1", create_user("B", "b@example.com")).status, 200);
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_EQ(
+        post("/v1/commands/User/b1",
+             json{{"type", "UpdateUser"}, {"data", {{"name", "B" + std::to_string(i)}}}}.dump())
+            .status,
+        200);
+  }
+  auto versions = [](const json& page) {
+    std::vector<int> out;
+    for (const auto& e : page["events"]) out.push_back(e["version"].get<int>());
+    return out;
+  };
+  auto latest = get("/v1/streams/User/b1?direction=backward&limit=2").json();
+  EXPECT_EQ(versions(latest), (std::vector<int>{4, 3})) << latest.dump();
+  EXPECT_EQ(latest["version"], 4);
+  EXPECT_EQ(latest["next_from"], 2);
+  EXPECT_EQ(latest["events"][0]["data"]["name"], "B4");
+  auto older = get("/v1/streams/User/b1?direction=backward&limit=2&from=2").json();
+  EXPECT_EQ(versions(older), (std::vector<int>{2, 1}));
+  EXPECT_EQ(older["next_from"], 0);
+  auto oldest = get("/v1/streams/User/b1?direction=backward&limit=2&from=0").json();
+  EXPECT_EQ(versions(oldest), (std::vector<int>{0}));
+  EXPECT_FALSE(oldest.contains("next_from"));
+  // Past the end: from the last version. Everything in one page.
+  EXPECT_EQ(versions(get("/v1/streams/User/b1?direction=backward&from=99&limit=2").json()),
+            (std::vector<int>{4, 3}));
+  EXPECT_EQ(versions(get("/v1/streams/User/b1?direction=backward").json()),
+            (std::vector<int>{4, 3, 2, 1, 0}));
+  // Forward is the default and unchanged.
+  EXPECT_EQ(versions(get("/v1/streams/User/b1?limit=2&direction=forward").json()),
+            (std::vector<int>{0, 1}));
+  expect_problem(get("/v1/streams/User/nobody?direction=backward"), 404);
+  auto typo = get("/v1/streams/User/b1?direction=backwards");
+  expect_problem(typo, 400);
+  EXPECT_NE(typo.body.find("did you mean 'backward'"), std::string::npos) << typo.body;
+}
+
 // Long polling the global log (wait_ms): a reader tailing herald over HTTP
 // gets each event as soon as it is durable instead of polling in a loop, and
 // with a type filter sleeps through the events it does not want.

@@ -218,6 +218,25 @@ QueryParams query_of(const std::string& target) {
   return std::get<RequestTarget>(parse_target(target)).query;
 }
 
+TEST(ChoiceParam, TakesOneOfItsChoicesAndRefusesTheRestWithAHint) {
+  const std::vector<std::string> choices = {"forward", "backward"};
+  const QueryParams q = {{"a", {"backward"}}, {"b", {"Backwards"}}, {"c", {""}}, {"d", {"up"}}};
+  EXPECT_EQ(std::get<std::string>(choice_param(q, "a", "forward", choices)), "backward");
+  EXPECT_EQ(std::get<std::string>(choice_param(q, "missing", "forward", choices)), "forward");
+  auto detail = [&](const char* key) {
+    auto v = choice_param(q, key, "forward", choices);
+    return std::holds_alternative<BadInput>(v)
+               ? std::get<BadInput>(v).problem["detail"].get<std::string>()
+               : std::string("accepted");
+  };
+  // Exact: a case or a letter off is refused, not read as the nearest.
+  EXPECT_EQ(detail("b"),
+            "query parameter b=Backwards must be one of forward, backward; did you mean "
+            "'backward'?");
+  EXPECT_EQ(detail("c"), "query parameter c= must be one of forward, backward");
+  EXPECT_EQ(detail("d"), "query parameter d=up must be one of forward, backward");
+}
+
 TEST(CheckParams, RefusesUnknownKeysWithTheNearestSpelling) {
   ParamRules rules;
   rules.single = {"after", "limit"};
