@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 
 namespace herald::gateway {
 
@@ -33,23 +35,41 @@ Result<AggregateRepository::StatePtr> AggregateRepository::load(const AggregateT
   if (!fresh) {
     if (auto hit = cache_.get(key)) return hit;
   }
+  auto state = rebuild(type, stream, kLatest);
+  if (!state.is_ok()) return state.status();
+  // Not const underneath: advance() may fold it in place once it is the only
+  // holder.
+  StatePtr loaded = std::make_shared<AggregateState>(std::move(*state));
+  cache_.put(key, loaded);
+  return loaded;
+}
+
+Result<AggregateState> AggregateRepository::load_at(const AggregateType& type,
+                                                    const StreamId& stream, Version version) {
+  return rebuild(type, stream, version);
+}
+
+Result<AggregateState> AggregateRepository::rebuild(const AggregateType& type,
+                                                    const StreamId& stream, Version until) {
   AggregateState state{kNoVersion, type.aggregate->initial_state()};
   if (type.snapshot_every > 0) {
     auto snap = store_.load_snapshot(stream);
     if (!snap.is_ok()) return snap.status();
     if (snap->has_value()) {
       const Snapshot& s = **snap;
-      if (s.state_format == type.aggregate->state_format()) {
+      if (s.state_format != type.aggregate->state_format()) {
+        spdlog::debug("ignoring snapshot of {} at version {}: state format {} != {}", stream.key(),
+                      s.version, s.state_format, type.aggregate->state_format());
+      } else if (s.version <= until) {  // else: past the version asked for
         state.version = s.version;
         state.state = s.state;
-      } else {
-        spdlog::debug("ignoring snapshot of {} at version {}: state format {} != {}", key,
-                      s.version, s.state_format, type.aggregate->state_format());
       }
     }
   }
-  for (;;) {
-    auto page = store_.read_stream(stream, state.version + 1, kPageSize);
+  while (state.version < until) {
+    const std::size_t wanted = static_cast<std::size_t>(
+        std::min<Version>(static_cast<Version>(kPageSize), until - state.version));
+    auto page = store_.read_stream(stream, state.version + 1, wanted);
     if (!page.is_ok()) return page.status();
     if (upcasters_ != nullptr) {
       if (Status s = upcasters_->upcast(page->events); !s.is_ok()) return s;
@@ -57,13 +77,9 @@ Result<AggregateRepository::StatePtr> AggregateRepository::load(const AggregateT
     for (const auto& event : page->events) {
       if (Status s = fold(type, state, event); !s.is_ok()) return s;
     }
-    if (page->events.size() < kPageSize) break;
+    if (page->events.size() < wanted) break;
   }
-  // Not const underneath: advance() may fold it in place once it is the only
-  // holder.
-  StatePtr loaded = std::make_shared<AggregateState>(std::move(state));
-  cache_.put(key, loaded);
-  return loaded;
+  return state;
 }
 
 Status AggregateRepository::advance(const AggregateType& type, const StreamId& stream,

@@ -54,11 +54,22 @@ class AggregateRepository {
   Status advance(const AggregateType& type, const StreamId& stream, StatePtr decided_on,
                  const std::vector<RecordedEvent>& events);
 
+  // The state as it was at `version` (folded from the start, or from a
+  // snapshot at or before it; never cached): for looking back, not for
+  // deciding. A stream shorter than that gives its latest state, whose
+  // version says so.
+  Result<AggregateState> load_at(const AggregateType& type, const StreamId& stream,
+                                 Version version);
+
   void forget(const StreamId& stream) { cache_.evict(stream.key()); }
 
   static constexpr std::size_t kPageSize = 4096;
 
  private:
+  static constexpr Version kLatest = INT64_MAX;
+  // From the latest usable snapshot at or before `until`, folds the events
+  // up to `until` (kLatest: all of them).
+  Result<AggregateState> rebuild(const AggregateType& type, const StreamId& stream, Version until);
   Status fold(const AggregateType& type, AggregateState& state, const RecordedEvent& event);
 
   EventStore& store_;

@@ -396,28 +396,48 @@ void CommandRouter::await_version(const StreamId& stream, Version version) {
   }
 }
 
-CommandOutcome CommandRouter::get_state(const std::string& type_name, const std::string& id) {
+CommandOutcome CommandRouter::get_state(const std::string& type_name, const std::string& id,
+                                        std::optional<Version> at) {
   const AggregateType* type = find(type_name);
   if (type == nullptr) return unknown_type(type_name);
   if (!valid_identifier(id)) return invalid_aggregate_id();
-  auto loaded = repository_.load(*type, StreamId{type_name, id});
-  if (!loaded.is_ok()) {
-    if (loaded.status().code() == StatusCode::kFailed) {
+  const StreamId stream{type_name, id};
+  auto failure = [&](const Status& s) {
+    if (s.code() == StatusCode::kFailed) {
       return outcome(Kind::kInternal, make_problem(500, "aggregate-load-failed",
-                                                   "Aggregate cannot be loaded",
-                                                   loaded.status().message()));
+                                                   "Aggregate cannot be loaded", s.message()));
     }
-    return store_failure(store_, loaded.status(), "loading " + type_name + "/" + id + " failed");
-  }
-  const AggregateState& state = **loaded;
-  if (!state.exists()) {
+    return store_failure(store_, s, "loading " + type_name + "/" + id + " failed");
+  };
+  auto loaded = repository_.load(*type, stream);
+  if (!loaded.is_ok()) return failure(loaded.status());
+  const AggregateRepository::StatePtr current = *loaded;
+  if (!current->exists()) {
     return outcome(Kind::kNotFound, make_problem(404, "aggregate-not-found", "Aggregate not found",
                                                  type_name + "/" + id + " has no events"));
   }
+  if (!at || *at >= current->version) {
+    if (at && *at > current->version) {
+      return outcome(Kind::kNotFound, make_problem(404, "version-not-found", "Version not found",
+                                                   type_name + "/" + id + " is at version " +
+                                                       std::to_string(current->version) +
+                                                       ", not yet " + std::to_string(*at),
+                                                   {{"current_version", current->version}}));
+    }
+    Json body = {{"aggregate_type", type_name},
+                 {"aggregate_id", id},
+                 {"version", current->version},
+                 {"state", current->state}};
+    if (at) body["current_version"] = current->version;
+    return outcome(Kind::kOk, std::move(body));
+  }
+  auto past = repository_.load_at(*type, stream, *at);
+  if (!past.is_ok()) return failure(past.status());
   return outcome(Kind::kOk, {{"aggregate_type", type_name},
                              {"aggregate_id", id},
-                             {"version", state.version},
-                             {"state", state.state}});
+                             {"version", past->version},
+                             {"state", past->state},
+                             {"current_version", current->version}});
 }
 
 }  // namespace herald::gateway

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -55,8 +56,12 @@ class CommandRouter final : public CommandDispatcher {
   Result execute(CommandRequest&& request);
 
   // Query side of the aggregate: its current state (404 problems for an
-  // unknown type or an aggregate with no events).
-  CommandOutcome get_state(const std::string& type, const std::string& id);
+  // unknown type or an aggregate with no events). With `at`, the state as
+  // it was at that version (404 version-not-found, with the current
+  // version, when the stream has not reached it); the body then has
+  // "current_version" too.
+  CommandOutcome get_state(const std::string& type, const std::string& id,
+                           std::optional<Version> at = std::nullopt);
 
   const AggregateType* find(const std::string& type) const;
   const std::map<std::string, AggregateType>& types() const { return types_; }

@@ -35,6 +35,7 @@ constexpr std::uint64_t kMaxWaitMs = 30000;
 // A command takes none: what a client might put there belongs in the body.
 const ParamRules kNoParams{};
 const ParamRules kCommandParams{.body_fields = {"type", "data", "expected_version", "metadata"}};
+const ParamRules kAggregateParams{.single = {"version"}};
 const ParamRules kStreamParams{.single = {"from", "limit", "direction"}};
 const ParamRules kEventsParams{.single = {"after", "limit", "wait_ms"},
                                .repeatable = {"type", "stream_type"}};
@@ -185,8 +186,14 @@ class ApiHandler final : public ConnectionHandler {
       }
       if (what == "aggregates" && n == 4) {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");
-        if (auto b = takes(kNoParams)) return bad_reply(std::move(*b));
-        return outcome_reply(runtime_.router().get_state(parts[2], parts[3]));
+        if (auto b = takes(kAggregateParams)) return bad_reply(std::move(*b));
+        std::optional<Version> at;
+        if (query.count("version")) {
+          auto v = uint_param(query, "version", 0, static_cast<std::uint64_t>(INT64_MAX));
+          if (auto* b = std::get_if<BadInput>(&v)) return bad_reply(std::move(*b));
+          at = static_cast<Version>(std::get<std::uint64_t>(v));
+        }
+        return outcome_reply(runtime_.router().get_state(parts[2], parts[3], at));
       }
       if (what == "streams" && n == 4) {
         if (method != HTTPRequest::HTTP_GET) return method_not_allowed("GET, HEAD");

@@ -531,6 +531,37 @@ TEST_F(HttpE2E, GlobalLogPagingAndTypeFilter) {
   EXPECT_EQ(stream["events"][0]["version"], 1);
 }
 
+// An aggregate as it was at a version: what a support engineer asks ("what
+// did this user look like before that update?") without replaying by hand.
+TEST_F(HttpE2E, AnAggregatesStateAtAPastVersion) {
+  ASSERT_EQ(post("/v1/commands/User/h1", create_user("First", "h@example.com")).status, 200);
+  ASSERT_EQ(
+      post("/v1/commands/User/h1", R"({"type":"UpdateUser","data":{"name":"Second"}})").status,
+      200);
+  ASSERT_EQ(post("/v1/commands/User/h1", R"({"type":"DeactivateUser","data":{}})").status, 200);
+  auto v0 = get("/v1/aggregates/User/h1?version=0");
+  ASSERT_EQ(v0.status, 200) << v0.body;
+  EXPECT_EQ(v0.json()["version"], 0);
+  EXPECT_EQ(v0.json()["current_version"], 2);
+  EXPECT_EQ(v0.json()["state"]["name"], "First") << v0.body;
+  auto v1 = get("/v1/aggregates/User/h1?version=1").json();
+  EXPECT_EQ(v1["state"]["name"], "Second");
+  EXPECT_EQ(v1["state"]["active"], true) << v1.dump();
+  auto now = get("/v1/aggregates/User/h1").json();
+  EXPECT_EQ(now["version"], 2);
+  EXPECT_EQ(now["state"]["active"], false) << now.dump();
+  EXPECT_FALSE(now.contains("current_version"));
+  EXPECT_EQ(get("/v1/aggregates/User/h1?version=2").json()["state"], now["state"]);
+  // A version the stream has not reached: 404, saying where it is.
+  auto ahead = get("/v1/aggregates/User/h1?version=3");
+  expect_problem(ahead, 404);
+  EXPECT_NE(ahead.body.find("urn:herald:problem:version-not-found"), std::string::npos);
+  EXPECT_EQ(ahead.json()["current_version"], 2);
+  expect_problem(get("/v1/aggregates/User/h1?version=-1"), 400);
+  expect_problem(get("/v1/aggregates/User/h1?versoin=1"), 400);
+  expect_problem(get("/v1/aggregates/User/nobody?version=0"), 404);
+}
+
 // A stream read backward, newest first, as EventStoreDB reads one: the last
 // events without knowing the version, and pages back with next_from.
 TEST_F(HttpE2E, AStreamReadsBackwardNewestFirst) {
@@ -660,7 +691,7 @@ TEST_F(HttpE2E, QueryParametersTheResourceDoesNotTakeAre400) {
   expect_problem(twice, 400);
   EXPECT_NE(twice.body.find("'after' is given 2 times"), std::string::npos) << twice.body;
   expect_problem(get("/v1/streams/User/q1?form=1"), 400);
-  expect_problem(get("/v1/aggregates/User/q1?version=0"), 400);
+  expect_problem(get("/v1/aggregates/User/q1?verison=0"), 400);
   expect_problem(get("/v1/projections/users/q1?min_postion=1"), 400);
   expect_problem(get("/v1/projections/users?active=true&active=false"), 400);
   expect_problem(get("/v1/admin/subscriptions?verbose=1"), 400);

@@ -77,5 +77,36 @@ TEST_F(RepositoryTest, TheLastHolderFoldsInPlace) {
   EXPECT_EQ((*now)->state["count"], 2);
 }
 
+// load_at: the state at a version, from a snapshot only when it is at or
+// before that version, across pages, and without touching the cache.
+TEST_F(RepositoryTest, AStateAtAVersionFoldsUpToItFromAnEarlierSnapshotOnly) {
+  type_.snapshot_every = 1000;  // snapshots are read; this test saves its own
+  AggregateRepository repo(store_, 16);
+  for (int i = 0; i < 5000; ++i) append_one();
+  // A snapshot at version 9 whose count no fold would give: whether a load
+  // started from it shows.
+  ASSERT_TRUE(store_
+                  .save_snapshot(Snapshot{stream_, 9, type_.aggregate->state_format(),
+                                          Json{{"count", 1000}}, 0})
+                  .is_ok());
+
+  auto before = repo.load_at(type_, stream_, 3);  // before the snapshot: from the start
+  ASSERT_TRUE(before.is_ok()) << before.status().message();
+  EXPECT_EQ(before->version, 3);
+  EXPECT_EQ(before->state["count"], 4);
+  auto at = repo.load_at(type_, stream_, 9);
+  EXPECT_EQ(at->version, 9);
+  EXPECT_EQ(at->state["count"], 1000);
+  auto after = repo.load_at(type_, stream_, 4500);  // from the snapshot, over two pages
+  EXPECT_EQ(after->version, 4500);
+  EXPECT_EQ(after->state["count"], 1000 + 4491);
+  auto beyond = repo.load_at(type_, stream_, 9000);  // the stream ends first
+  EXPECT_EQ(beyond->version, 4999);
+
+  auto current = repo.load(type_, stream_);  // not a past state from a cache
+  EXPECT_EQ((*current)->version, 4999);
+  EXPECT_EQ((*current)->state["count"], 1000 + 4990);
+}
+
 }  // namespace
 }  // namespace herald::gateway
