@@ -1687,6 +1687,49 @@ TEST(HttpWorkers, IdleKeepAliveConnectionsGiveTheirWorkersUp) {
   std::filesystem::remove_all(dir);
 }
 
+// gateway.logging.format: json (HERALD_LOG_FORMAT for the default config):
+// every line of the log is one JSON object with the documented keys, also
+// for lines that quote what a client sent (a target with a quote, a
+// backslash, a byte that is not UTF-8).
+TEST(HeraldLogs, JsonLogsAreOneObjectPerLineWhateverAClientSent) {
+  auto dir = make_temp_dir("herald-json-log-");
+  HeraldProcess herald(dir);
+  herald.set_env("HERALD_LOG_FORMAT", "json");
+  herald.set_env("HERALD_LOG_LEVEL", "debug");
+  herald.start();
+  ASSERT_EQ(
+      herald.request("POST", "/v1/commands/User/j1", create_user("J", "j@example.com")).status,
+      200);
+  const Poco::Net::SocketAddress address("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
+  for (const std::string target : {"/v1/events?after=\"1\"", "/v1/x\\y", "/v1/\xff\x01"}) {
+    Poco::Net::StreamSocket socket(address);
+    const std::string request =
+        "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    socket.sendBytes(request.data(), static_cast<int>(request.size()));
+    std::string error;
+    EXPECT_EQ(read_to_end(socket, 10, &error).rfind("HTTP/1.1 4", 0), 0u) << target << error;
+  }
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+
+  std::istringstream lines(herald.log());
+  int parsed = 0;
+  bool quoted_target = false;
+  for (std::string line; std::getline(lines, line);) {
+    json j;
+    ASSERT_NO_THROW(j = json::parse(line)) << line;
+    ASSERT_TRUE(j.is_object()) << line;
+    for (const char* key : {"time", "level", "logger", "thread", "message"}) {
+      EXPECT_TRUE(j.contains(key)) << key << " in " << line;
+    }
+    if (j["message"].get<std::string>().find("after=\"1\"") != std::string::npos)
+      quoted_target = true;
+    ++parsed;
+  }
+  EXPECT_GE(parsed, 5);  // starting, store open, listening, requests, stopped
+  EXPECT_TRUE(quoted_target) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HeraldCli, CheckReportsEveryProblemWithLines) {
   auto dir = make_temp_dir("herald-cli-");
   auto file = dir / "bad.yaml";
