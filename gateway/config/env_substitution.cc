@@ -1,12 +1,30 @@
 #include "config/env_substitution.h"
 
 #include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "text/suggest.h"
+
+extern char** environ;
 
 namespace herald::gateway {
 
 namespace {
 
 constexpr const char* kSyntaxHint = "write ${NAME} or ${NAME:-default}; $${ is a literal ${";
+
+// The names of the environment's variables that are set and not empty.
+std::vector<std::string> set_variable_names() {
+  std::vector<std::string> names;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq != nullptr && eq != *e && eq[1] != '\0')
+      names.emplace_back(*e, static_cast<std::size_t>(eq - *e));
+  }
+  return names;
+}
 
 bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 
@@ -68,8 +86,12 @@ void substitute_into(const std::string& text, EnvSubstitution& out) {
     } else if (has_default) {
       substitute_into(body.substr(name_end + 2), out);
     } else {
-      out.errors.push_back({"environment variable " + name + " is not set",
-                            "set it, or give a default: ${" + name + ":-value}"});
+      // A misspelt name is the likelier story when a close one is set.
+      const std::string close = closest_match(name, set_variable_names());
+      out.errors.push_back(
+          {"environment variable " + name + " is not set",
+           (close.empty() ? "" : "did you mean " + close + ", which is set? Otherwise ") +
+               "set it, or give a default: ${" + name + ":-value}"});
     }
   }
 }

@@ -56,6 +56,24 @@ TEST(EnvSubstitution, UnsetWithoutDefaultIsAnError) {
   EXPECT_EQ(r.text, "xy");
 }
 
+TEST(EnvSubstitution, AnUnsetNameNextToASetOneIsProbablyMisspelt) {
+  ScopedEnv missing("HERALD_T_LISTN", nullptr);
+  {
+    ScopedEnv set("HERALD_T_LISTEN", "127.0.0.1:9000");
+    auto r = substitute_env("${HERALD_T_LISTN}");
+    ASSERT_EQ(r.errors.size(), 1u);
+    EXPECT_EQ(r.errors[0].message, "environment variable HERALD_T_LISTN is not set");
+    EXPECT_EQ(r.errors[0].hint,
+              "did you mean HERALD_T_LISTEN, which is set? Otherwise set it, or give a default: "
+              "${HERALD_T_LISTN:-value}");
+  }
+  // An empty variable is as good as unset: not offered.
+  ScopedEnv empty("HERALD_T_LISTEN", "");
+  auto r = substitute_env("${HERALD_T_LISTN}");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].hint, "set it, or give a default: ${HERALD_T_LISTN:-value}");
+}
+
 TEST(EnvSubstitution, DefaultWhenUnsetOrEmpty) {
   ScopedEnv unset("HERALD_T_UNSET", nullptr);
   ScopedEnv empty("HERALD_T_EMPTY", "");
