@@ -67,8 +67,11 @@ Result<AggregateState> AggregateRepository::rebuild(const AggregateType& type,
     }
   }
   while (state.version < until) {
-    const std::size_t wanted = static_cast<std::size_t>(
-        std::min<Version>(static_cast<Version>(kPageSize), until - state.version));
+    // In unsigned arithmetic: until - version exceeds INT64_MAX for kLatest
+    // from kNoVersion.
+    const std::uint64_t left =
+        static_cast<std::uint64_t>(until) - static_cast<std::uint64_t>(state.version);
+    const std::size_t wanted = static_cast<std::size_t>(std::min<std::uint64_t>(kPageSize, left));
     auto page = store_.read_stream(stream, state.version + 1, wanted);
     if (!page.is_ok()) return page.status();
     if (upcasters_ != nullptr) {
