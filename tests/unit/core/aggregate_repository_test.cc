@@ -77,6 +77,36 @@ TEST_F(RepositoryTest, TheLastHolderFoldsInPlace) {
   EXPECT_EQ((*now)->state["count"], 2);
 }
 
+// A cold load reads a long stream in pages, never in one read of it all.
+TEST(RepositoryPaging, AColdLoadReadsALongStreamInPages) {
+  struct CountingStore final : FakeEventStore {
+    Result<ReadSlice> read_stream(const StreamId& stream, Version from,
+                                  std::size_t limit) override {
+      ++reads;
+      largest = std::max(largest, limit);
+      return FakeEventStore::read_stream(stream, from, limit);
+    }
+    int reads = 0;
+    std::size_t largest = 0;
+  } store;
+  AggregateType type;
+  type.type = "Tally";
+  type.aggregate = std::make_shared<Tally>();
+  const StreamId stream{"Tally", "t1"};
+  AppendRequest r;
+  r.stream = stream;
+  for (int i = 0; i < 5000; ++i) {
+    r.events.push_back(NewEvent{"id-" + std::to_string(i), "Tallied", 1, Json::object(), {}});
+  }
+  ASSERT_TRUE(store.append(r).status.is_ok());
+  AggregateRepository repo(store, 16);
+  auto loaded = repo.load(type, stream);
+  ASSERT_TRUE(loaded.is_ok());
+  EXPECT_EQ((*loaded)->version, 4999);
+  EXPECT_EQ(store.largest, AggregateRepository::kPageSize);
+  EXPECT_EQ(store.reads, 2);
+}
+
 // load_at: the state at a version, from a snapshot only when it is at or
 // before that version, across pages, and without touching the cache.
 TEST_F(RepositoryTest, AStateAtAVersionFoldsUpToItFromAnEarlierSnapshotOnly) {
