@@ -1103,6 +1103,9 @@ TEST(HttpConnections, EditedRequestsGetAnswersNeverAServerError) {
       "GET /v1/projections/users?q=ali&sort=-name&limit=2 HTTP/1.1\r\nHost: x\r\n"
       "Connection: close\r\n\r\n",
       "HEAD /v1/aggregates/User/u1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+      "GET /v1/aggregates/User/u1?version=0 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /v1/streams/User/u1?direction=backward&from=3&limit=2 HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET /v1/events?after=0&type=UserCreated&wait_ms=1 HTTP/1.1\r\nHost: x\r\n\r\n",
   };
   const Poco::Net::SocketAddress address("127.0.0.1", static_cast<Poco::UInt16>(herald.port()));
   herald::testing::ByteMutator mutator(herald::testing::test_seed(1127));
