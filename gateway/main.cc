@@ -5,6 +5,7 @@
 //   herald plugins [-c FILE]        list the plugins found in the plugin folders
 //   herald plugins describe NAME    a plugin's options, defaults and docs
 //   herald rebuild [-c FILE] NAME   rebuild a projection in the running gateway
+//   herald tail [-c FILE] [POS]     follow the global log of the running gateway
 //   herald version
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <exception>
@@ -50,6 +52,8 @@ commands:
   docs                     print the configuration reference (Markdown) from the schemas
   rebuild NAME             rebuild projection NAME in the gateway running on this
                            config's listen address, showing progress until it is live
+  tail [POSITION]          print the global log's events after POSITION (default: from
+                           now on) as JSON lines as they become durable, until Ctrl-C
   version                  print the version
 
 options:
@@ -269,10 +273,11 @@ int plugins(const Args& args) {
   return 0;
 }
 
-std::pair<int, Json> call(const HttpConfig& http, const std::string& method, const std::string& path) {
+std::pair<int, Json> call(const HttpConfig& http, const std::string& method,
+                          const std::string& path, int timeout_s = 10) {
   std::string host = http.host == "0.0.0.0" ? "127.0.0.1" : (http.host == "::" ? "::1" : http.host);
   Poco::Net::HTTPClientSession session(host, http.port);
-  session.setTimeout(Poco::Timespan(10, 0));
+  session.setTimeout(Poco::Timespan(timeout_s, 0));
   Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   req.setContentLength(0);
   session.sendRequest(req);
@@ -339,6 +344,66 @@ int rebuild(const Args& args) {
   }
 }
 
+// herald tail [POSITION]: the global log's events after POSITION (default:
+// the head when it starts, so only what comes), one JSON object per line,
+// as they become durable, until interrupted. Long polls GET /v1/events of
+// the gateway on this config's listen address; waits for it when it is
+// down (a restart) and goes on where it was.
+int tail(const Args& args) {
+  if (args.rest.size() > 1) throw std::invalid_argument("usage: herald tail [-c FILE] [POSITION]");
+  std::optional<Position> after;
+  if (!args.rest.empty()) {
+    const std::string& text = args.rest[0];
+    Position p = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      throw std::invalid_argument("herald tail: POSITION must be a non-negative integer, not '" +
+                                  text + "'");
+    }
+    after = p;
+  }
+  GatewayConfig config = load_config(args);
+  const HttpConfig& http = config.http;
+  bool told_down = false;
+  for (;;) {
+    std::pair<int, Json> page;
+    try {
+      // The head first when no position was given; then pages of what comes.
+      page = after ? call(http, "GET",
+                          "/v1/events?limit=1000&wait_ms=20000&after=" + std::to_string(*after), 30)
+                   : call(http, "GET", "/v1/events?limit=1", 10);
+    } catch (const Poco::Exception& e) {
+      if (!told_down) {
+        std::cerr << "herald: no gateway answers on " << http.host << ":" << http.port << " ("
+                  << e.displayText() << "); waiting for it\n";
+        told_down = true;
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
+    told_down = false;
+    const auto& [code, body] = page;
+    if (code != 200) {
+      if (code == 503) {  // stopping, or too many waiting: again shortly
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
+      }
+      std::cerr << "herald: "
+                << (body.is_object() ? body.value("detail", body.dump())
+                                     : "HTTP " + std::to_string(code))
+                << "\n";
+      return 1;
+    }
+    if (!after) {
+      after = body.value("head", Position{0});
+      continue;
+    }
+    for (const auto& event : body["events"]) std::cout << event.dump() << "\n";
+    std::cout.flush();
+    after = std::max(*after, body.value("next_after", *after));
+  }
+}
+
 int help(const Args&) {
   std::cout << kUsage;
   return 0;
@@ -357,9 +422,9 @@ struct Command {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
-      {"serve", false, serve}, {"check", false, check},    {"plugins", true, plugins},
-      {"docs", false, docs},   {"rebuild", true, rebuild}, {"version", false, version},
-      {"help", false, help},
+      {"serve", false, serve},     {"check", false, check},    {"plugins", true, plugins},
+      {"docs", false, docs},       {"rebuild", true, rebuild}, {"tail", true, tail},
+      {"version", false, version}, {"help", false, help},
   };
   return kCommands;
 }

@@ -1733,6 +1733,71 @@ TEST(HeraldLogs, JsonLogsAreOneObjectPerLineWhateverAClientSent) {
   std::filesystem::remove_all(dir);
 }
 
+// herald tail: the events after a position as JSON lines as they become
+// durable; across a restart of the gateway it waits and goes on where it was.
+TEST(HeraldCli, TailFollowsTheLogAcrossARestart) {
+  auto dir = make_temp_dir("herald-tail-");
+  HeraldProcess herald(dir);
+  herald.start();
+  ASSERT_EQ(
+      herald.request("POST", "/v1/commands/User/t1", create_user("T", "t@example.com")).status,
+      200);
+  // Its own process, on the gateway's address (the default config's
+  // ${HERALD_LISTEN}), with its output in its log.
+  HeraldProcess tail(dir, {"tail", "0"});
+  tail.spawn(herald.port());
+  auto lines = [&tail] {
+    std::vector<json> events;
+    std::istringstream in(tail.log());
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line[0] == '{') events.push_back(json::parse(line));
+    }
+    return events;
+  };
+  auto wait_for_lines = [&](std::size_t n) {
+    for (int i = 0; i < 300 && lines().size() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return lines();
+  };
+  auto events = wait_for_lines(1);
+  ASSERT_EQ(events.size(), 1u) << tail.log();
+  EXPECT_EQ(events[0]["type"], "UserCreated");
+  EXPECT_EQ(events[0]["position"], 1);
+  EXPECT_EQ(events[0]["stream"]["id"], "t1");
+
+  ASSERT_EQ(
+      herald.request("POST", "/v1/commands/User/t1", R"({"type":"UpdateUser","data":{"name":"U"}})")
+          .status,
+      200);
+  events = wait_for_lines(2);
+  ASSERT_EQ(events.size(), 2u) << tail.log();
+  EXPECT_EQ(events[1]["type"], "UserUpdated");
+
+  // The gateway restarts on the same address; the tail waits, then goes on
+  // after position 2, printing nothing twice.
+  const int port = herald.port();
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  herald.start(port);
+  ASSERT_EQ(herald.request("POST", "/v1/commands/User/t1", R"({"type":"DeactivateUser","data":{}})")
+                .status,
+            200);
+  events = wait_for_lines(3);
+  ASSERT_EQ(events.size(), 3u) << tail.log();
+  EXPECT_EQ(events[2]["type"], "UserDeactivated");
+  EXPECT_EQ(events[2]["position"], 3);
+  EXPECT_NE(tail.log().find("waiting for it"), std::string::npos) << tail.log();
+  EXPECT_EQ(tail.stop(SIGINT), 128 + SIGINT);  // followed until interrupted
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+
+  auto [rc, out] = run_shell(HeraldProcess::binary() + " tail x1");
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(out.find("POSITION must be a non-negative integer, not 'x1'"), std::string::npos)
+      << out;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(HeraldCli, CheckReportsEveryProblemWithLines) {
   auto dir = make_temp_dir("herald-cli-");
   auto file = dir / "bad.yaml";
