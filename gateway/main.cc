@@ -394,11 +394,18 @@ int tail(const Args& args) {
                 << "\n";
       return 1;
     }
+    if (!body.is_object() || !body.contains("events") || !body["events"].is_array()) {
+      std::cerr << "herald: " << http.host << ":" << http.port
+                << " answered with something other than a page of events: is it herald?\n";
+      return 1;
+    }
     if (!after) {
       after = body.value("head", Position{0});
       continue;
     }
-    for (const auto& event : body["events"]) std::cout << event.dump() << "\n";
+    for (const auto& event : body["events"]) {
+      std::cout << event.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+    }
     std::cout.flush();
     after = std::max(*after, body.value("next_after", *after));
   }
