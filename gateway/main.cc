@@ -5,7 +5,7 @@
 //   herald plugins [-c FILE]        list the plugins found in the plugin folders
 //   herald plugins describe NAME    a plugin's options, defaults and docs
 //   herald rebuild [-c FILE] NAME   rebuild a projection in the running gateway
-//   herald tail [-c FILE] [POS]     follow the global log of the running gateway
+//   herald tail [-c FILE] [POS] [TYPE...]  follow the running gateway's global log
 //   herald version
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -52,8 +53,10 @@ commands:
   docs                     print the configuration reference (Markdown) from the schemas
   rebuild NAME             rebuild projection NAME in the gateway running on this
                            config's listen address, showing progress until it is live
-  tail [POSITION]          print the global log's events after POSITION (default: from
-                           now on) as JSON lines as they become durable, until Ctrl-C
+  tail [POSITION] [TYPE...]
+                           print the global log's events after POSITION (default: from
+                           now on), of these types (default: all), as JSON lines as they
+                           become durable, until Ctrl-C
   version                  print the version
 
 options:
@@ -344,23 +347,40 @@ int rebuild(const Args& args) {
   }
 }
 
-// herald tail [POSITION]: the global log's events after POSITION (default:
-// the head when it starts, so only what comes), one JSON object per line,
-// as they become durable, until interrupted. Long polls GET /v1/events of
-// the gateway on this config's listen address; waits for it when it is
-// down (a restart) and goes on where it was.
+// herald tail [POSITION] [TYPE...]: the global log's events after POSITION
+// (default: the head when it starts, so only what comes), of the given
+// event types (default: all), one JSON object per line, as they become
+// durable, until interrupted. Long polls GET /v1/events of the gateway on
+// this config's listen address; waits for it when it is down (a restart)
+// and goes on where it was.
 int tail(const Args& args) {
-  if (args.rest.size() > 1) throw std::invalid_argument("usage: herald tail [-c FILE] [POSITION]");
   std::optional<Position> after;
-  if (!args.rest.empty()) {
-    const std::string& text = args.rest[0];
-    Position p = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
-    if (ec != std::errc() || end != text.data() + text.size()) {
-      throw std::invalid_argument("herald tail: POSITION must be a non-negative integer, not '" +
-                                  text + "'");
+  std::string types;  // "&type=A&type=B"
+  for (std::size_t i = 0; i < args.rest.size(); ++i) {
+    const std::string& word = args.rest[i];
+    const bool digits = !word.empty() && std::all_of(word.begin(), word.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; });
+    if (i == 0 && digits) {
+      Position p = 0;
+      auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), p);
+      if (ec != std::errc() || end != word.data() + word.size()) {
+        throw std::invalid_argument("herald tail: position " + word + " is too large");
+      }
+      after = p;
+      continue;
     }
-    after = p;
+    // Event types are identifiers: nothing to escape in the query.
+    const bool identifier =
+        !word.empty() && (std::isalpha(static_cast<unsigned char>(word[0])) || word[0] == '_') &&
+        std::all_of(word.begin(), word.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+        });
+    if (!identifier) {
+      throw std::invalid_argument("herald tail: '" + word +
+                                  "' is neither a position (first, digits only) nor an event "
+                                  "type; usage: herald tail [-c FILE] [POSITION] [TYPE...]");
+    }
+    types += "&type=" + word;
   }
   GatewayConfig config = load_config(args);
   const HttpConfig& http = config.http;
@@ -369,9 +389,12 @@ int tail(const Args& args) {
     std::pair<int, Json> page;
     try {
       // The head first when no position was given; then pages of what comes.
-      page = after ? call(http, "GET",
-                          "/v1/events?limit=1000&wait_ms=20000&after=" + std::to_string(*after), 30)
-                   : call(http, "GET", "/v1/events?limit=1", 10);
+      page =
+          after
+              ? call(http, "GET",
+                     "/v1/events?limit=1000&wait_ms=20000&after=" + std::to_string(*after) + types,
+                     30)
+              : call(http, "GET", "/v1/events?limit=1", 10);
     } catch (const Poco::Exception& e) {
       if (!told_down) {
         std::cerr << "herald: no gateway answers on " << http.host << ":" << http.port << " ("

@@ -1753,21 +1753,23 @@ TEST(HeraldCli, TailFollowsTheLogAcrossARestart) {
   // ${HERALD_LISTEN}), with its output in its log.
   HeraldProcess tail(dir, {"tail", "0"});
   tail.spawn(herald.port());
-  auto lines = [&tail] {
+  HeraldProcess deactivations(dir, {"tail", "0", "UserDeactivated", "UserActivated"});
+  deactivations.spawn(herald.port());
+  auto lines = [](const HeraldProcess& from) {
     std::vector<json> events;
-    std::istringstream in(tail.log());
+    std::istringstream in(from.log());
     for (std::string line; std::getline(in, line);) {
       if (!line.empty() && line[0] == '{') events.push_back(json::parse(line));
     }
     return events;
   };
-  auto wait_for_lines = [&](std::size_t n) {
-    for (int i = 0; i < 300 && lines().size() < n; ++i) {
+  auto wait_for_lines = [&](std::size_t n, const HeraldProcess& from) {
+    for (int i = 0; i < 300 && lines(from).size() < n; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    return lines();
+    return lines(from);
   };
-  auto events = wait_for_lines(1);
+  auto events = wait_for_lines(1, tail);
   ASSERT_EQ(events.size(), 1u) << tail.log();
   EXPECT_EQ(events[0]["type"], "UserCreated");
   EXPECT_EQ(events[0]["position"], 1);
@@ -1777,7 +1779,7 @@ TEST(HeraldCli, TailFollowsTheLogAcrossARestart) {
       herald.request("POST", "/v1/commands/User/t1", R"({"type":"UpdateUser","data":{"name":"U"}})")
           .status,
       200);
-  events = wait_for_lines(2);
+  events = wait_for_lines(2, tail);
   ASSERT_EQ(events.size(), 2u) << tail.log();
   EXPECT_EQ(events[1]["type"], "UserUpdated");
 
@@ -1790,17 +1792,23 @@ TEST(HeraldCli, TailFollowsTheLogAcrossARestart) {
   ASSERT_EQ(herald.request("POST", "/v1/commands/User/t1", R"({"type":"DeactivateUser","data":{}})")
                 .status,
             200);
-  events = wait_for_lines(3);
+  events = wait_for_lines(3, tail);
   ASSERT_EQ(events.size(), 3u) << tail.log();
   EXPECT_EQ(events[2]["type"], "UserDeactivated");
   EXPECT_EQ(events[2]["position"], 3);
   EXPECT_NE(tail.log().find("waiting for it"), std::string::npos) << tail.log();
+  // The one with types has only the deactivation.
+  auto filtered = wait_for_lines(1, deactivations);
+  ASSERT_EQ(filtered.size(), 1u) << deactivations.log();
+  EXPECT_EQ(filtered[0]["type"], "UserDeactivated");
   EXPECT_EQ(tail.stop(SIGINT), 128 + SIGINT);  // followed until interrupted
+  EXPECT_EQ(deactivations.stop(SIGINT), 128 + SIGINT);
   EXPECT_EQ(herald.stop(), 0) << herald.log();
 
-  auto [rc, out] = run_shell(HeraldProcess::binary() + " tail x1");
+  auto [rc, out] = run_shell("timeout 10 " + HeraldProcess::binary() + " tail 12x");
   EXPECT_NE(rc, 0);
-  EXPECT_NE(out.find("POSITION must be a non-negative integer, not 'x1'"), std::string::npos)
+  EXPECT_NE(out.find("'12x' is neither a position (first, digits only) nor an event type"),
+            std::string::npos)
       << out;
   std::filesystem::remove_all(dir);
 }
