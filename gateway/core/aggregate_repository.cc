@@ -35,7 +35,7 @@ Result<AggregateRepository::StatePtr> AggregateRepository::load(const AggregateT
   if (!fresh) {
     if (auto hit = cache_.get(key)) return hit;
   }
-  auto state = rebuild(type, stream, kLatest);
+  auto state = load_at(type, stream, kLatest);
   if (!state.is_ok()) return state.status();
   // Not const underneath: advance() may fold it in place once it is the only
   // holder.
@@ -45,11 +45,6 @@ Result<AggregateRepository::StatePtr> AggregateRepository::load(const AggregateT
 }
 
 Result<AggregateState> AggregateRepository::load_at(const AggregateType& type,
-                                                    const StreamId& stream, Version version) {
-  return rebuild(type, stream, version);
-}
-
-Result<AggregateState> AggregateRepository::rebuild(const AggregateType& type,
                                                     const StreamId& stream, Version until) {
   AggregateState state{kNoVersion, type.aggregate->initial_state()};
   if (type.snapshot_every > 0) {

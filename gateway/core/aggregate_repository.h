@@ -57,7 +57,8 @@ class AggregateRepository {
   // The state as it was at `version` (folded from the start, or from a
   // snapshot at or before it; never cached): for looking back, not for
   // deciding. A stream shorter than that gives its latest state, whose
-  // version says so.
+  // version says so; kLatest asks for that.
+  static constexpr Version kLatest = INT64_MAX;
   Result<AggregateState> load_at(const AggregateType& type, const StreamId& stream,
                                  Version version);
 
@@ -66,10 +67,6 @@ class AggregateRepository {
   static constexpr std::size_t kPageSize = 4096;
 
  private:
-  static constexpr Version kLatest = INT64_MAX;
-  // From the latest usable snapshot at or before `until`, folds the events
-  // up to `until` (kLatest: all of them).
-  Result<AggregateState> rebuild(const AggregateType& type, const StreamId& stream, Version until);
   Status fold(const AggregateType& type, AggregateState& state, const RecordedEvent& event);
 
   EventStore& store_;

@@ -416,28 +416,28 @@ CommandOutcome CommandRouter::get_state(const std::string& type_name, const std:
     return outcome(Kind::kNotFound, make_problem(404, "aggregate-not-found", "Aggregate not found",
                                                  type_name + "/" + id + " has no events"));
   }
-  if (!at || *at >= current->version) {
-    if (at && *at > current->version) {
-      return outcome(Kind::kNotFound, make_problem(404, "version-not-found", "Version not found",
-                                                   type_name + "/" + id + " is at version " +
-                                                       std::to_string(current->version) +
-                                                       ", not yet " + std::to_string(*at),
-                                                   {{"current_version", current->version}}));
-    }
-    Json body = {{"aggregate_type", type_name},
-                 {"aggregate_id", id},
-                 {"version", current->version},
-                 {"state", current->state}};
-    if (at) body["current_version"] = current->version;
-    return outcome(Kind::kOk, std::move(body));
+  if (at && *at > current->version) {
+    return outcome(Kind::kNotFound, make_problem(404, "version-not-found", "Version not found",
+                                                 type_name + "/" + id + " is at version " +
+                                                     std::to_string(current->version) +
+                                                     ", not yet " + std::to_string(*at),
+                                                 {{"current_version", current->version}}));
   }
-  auto past = repository_.load_at(*type, stream, *at);
-  if (!past.is_ok()) return failure(past.status());
-  return outcome(Kind::kOk, {{"aggregate_type", type_name},
-                             {"aggregate_id", id},
-                             {"version", past->version},
-                             {"state", past->state},
-                             {"current_version", current->version}});
+  // The current state answers for its own version; an earlier one is folded.
+  const bool looking_back = at && *at < current->version;
+  AggregateState past;
+  if (looking_back) {
+    auto loaded_past = repository_.load_at(*type, stream, *at);
+    if (!loaded_past.is_ok()) return failure(loaded_past.status());
+    past = std::move(*loaded_past);
+  }
+  const AggregateState& state = looking_back ? past : *current;
+  Json body = {{"aggregate_type", type_name},
+               {"aggregate_id", id},
+               {"version", state.version},
+               {"state", state.state}};
+  if (at) body["current_version"] = current->version;
+  return outcome(Kind::kOk, std::move(body));
 }
 
 }  // namespace herald::gateway

@@ -54,35 +54,28 @@ SystemdNotifier SystemdNotifier::from_environment() {
 
 bool SystemdNotifier::notify(std::string_view state) {
   if (!enabled()) return true;
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (socket_path_.size() >= sizeof address.sun_path) {
-    if (!warned_) spdlog::warn("NOTIFY_SOCKET {} is too long: not notifying", socket_path_);
+  // Logged the first time only: a notification that cannot be sent cannot
+  // be sent every 15 s either.
+  auto failed = [this](const std::string& why) {
+    if (!warned_) spdlog::warn("cannot notify systemd through {}: {}", socket_path_, why);
     warned_ = true;
     return false;
-  }
+  };
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (socket_path_.size() >= sizeof address.sun_path) return failed("the path is too long");
   std::memcpy(address.sun_path, socket_path_.data(), socket_path_.size());
   if (address.sun_path[0] == '@') address.sun_path[0] = '\0';  // abstract namespace
   const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_path_.size());
 
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    if (!warned_) spdlog::warn("cannot notify systemd: socket: {}", std::strerror(errno));
-    warned_ = true;
-    return false;
-  }
+  if (fd < 0) return failed(std::string("socket: ") + std::strerror(errno));
   const ssize_t sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                                 reinterpret_cast<const sockaddr*>(&address), length);
   const int error = errno;
   ::close(fd);
-  if (sent != static_cast<ssize_t>(state.size())) {
-    if (!warned_) {
-      spdlog::warn("cannot notify systemd through {}: {}", socket_path_,
-                   sent < 0 ? std::strerror(error) : "short write");
-    }
-    warned_ = true;
-    return false;
-  }
+  if (sent < 0) return failed(std::strerror(error));
+  if (sent != static_cast<ssize_t>(state.size())) return failed("short write");
   return true;
 }
 
