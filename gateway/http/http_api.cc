@@ -16,6 +16,7 @@
 #include "herald/json_text.h"
 #include "http/http_connection.h"
 #include "http/request_parsing.h"
+#include "subscriptions/log_poll.h"
 #include "text/suggest.h"
 
 namespace herald::gateway {
@@ -404,21 +405,11 @@ class ApiHandler final : public ConnectionHandler {
       const auto deadline =
           std::chrono::steady_clock::now() +
           std::chrono::milliseconds(std::min(std::get<std::uint64_t>(wait_ms), kMaxWaitMs));
-      // In slices, so that a stop answers a poll within one.
-      constexpr std::chrono::milliseconds kSlice(250);
-      for (;;) {
-        // Rounded up: a wait that ends a fraction of a millisecond early goes on.
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) break;
-        if ((stopping = runtime_.projections().waiters_released())) break;
-        auto head = runtime_.store().wait_for_matching_events(from, std::min(left, kSlice), filter);
-        if (!head.is_ok()) return store_error(head.status(), "waiting for the global log");
-        if (*head <= from) continue;
-        slice = runtime_.store().read_all(from, count, filter);
-        if (!slice.is_ok()) return store_error(slice.status(), "reading the global log");
-        if (!slice->events.empty()) break;
-      }
+      auto end = wait_for_log_page(
+          runtime_.store(), from, count, filter, deadline,
+          [&] { return runtime_.projections().waiters_released(); }, *slice);
+      if (!end.is_ok()) return store_error(end.status(), "waiting for the global log");
+      stopping = *end == LogPollEnd::kStopping;
     }
     Json list = Json::array();
     for (const auto& e : slice->events) list.push_back(to_json(e));
