@@ -369,6 +369,12 @@ int tail(const Args& args) {
       after = p;
       continue;
     }
+    if (looks_like_config(word)) {
+      throw std::invalid_argument("herald tail: '" + word +
+                                  "' is not an event type (a config file goes after -c: herald "
+                                  "tail -c " +
+                                  word + ")");
+    }
     // Event types are identifiers: nothing to escape in the query.
     const bool identifier =
         !word.empty() && (std::isalpha(static_cast<unsigned char>(word[0])) || word[0] == '_') &&
@@ -385,26 +391,31 @@ int tail(const Args& args) {
   GatewayConfig config = load_config(args);
   const HttpConfig& http = config.http;
   bool told_down = false;
+  bool told_behind = false;
+  // The first answer from a gateway (at start, after a restart) comes at
+  // once, so that a log that ends before the position is said at once too.
+  bool first = true;
   for (;;) {
     std::pair<int, Json> page;
     try {
       // The head first when no position was given; then pages of what comes.
-      page =
-          after
-              ? call(http, "GET",
-                     "/v1/events?limit=1000&wait_ms=20000&after=" + std::to_string(*after) + types,
-                     30)
-              : call(http, "GET", "/v1/events?limit=1", 10);
+      page = after ? call(http, "GET",
+                          "/v1/events?limit=1000&wait_ms=" + std::string(first ? "0" : "20000") +
+                              "&after=" + std::to_string(*after) + types,
+                          30)
+                   : call(http, "GET", "/v1/events?limit=1", 10);
     } catch (const Poco::Exception& e) {
       if (!told_down) {
         std::cerr << "herald: no gateway answers on " << http.host << ":" << http.port << " ("
                   << e.displayText() << "); waiting for it\n";
         told_down = true;
       }
+      first = true;
       std::this_thread::sleep_for(std::chrono::seconds(1));
       continue;
     }
     told_down = false;
+    first = false;
     const auto& [code, body] = page;
     if (code != 200) {
       if (code == 503) {  // stopping, or too many waiting: again shortly
@@ -417,20 +428,33 @@ int tail(const Args& args) {
                 << "\n";
       return 1;
     }
-    if (!body.is_object() || !body.contains("events") || !body["events"].is_array()) {
+    auto position = [&](const char* key) -> std::optional<Position> {
+      if (!body.is_object() || !body.contains(key) || !body[key].is_number_unsigned()) return {};
+      return body[key].get<Position>();
+    };
+    const std::optional<Position> head = position("head");
+    const std::optional<Position> next_after = position("next_after");
+    if (!head || !next_after || !body.contains("events") || !body["events"].is_array()) {
       std::cerr << "herald: " << http.host << ":" << http.port
                 << " answered with something other than a page of events: is it herald?\n";
       return 1;
     }
     if (!after) {
-      after = body.value("head", Position{0});
+      after = *head;
       continue;
     }
+    // A gateway restarted on another (or a new) log: say why nothing comes.
+    if (*head < *after && !told_behind) {
+      std::cerr << "herald: the gateway's log ends at position " << *head << ", before position "
+                << *after << "; waiting for events after " << *after
+                << " (another log? herald tail 0 follows it from its start)\n";
+    }
+    told_behind = *head < *after;
     for (const auto& event : body["events"]) {
       std::cout << event.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
     }
     std::cout.flush();
-    after = std::max(*after, body.value("next_after", *after));
+    after = std::max(*after, *next_after);
   }
 }
 

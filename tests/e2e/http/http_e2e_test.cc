@@ -1810,6 +1810,47 @@ TEST(HeraldCli, TailFollowsTheLogAcrossARestart) {
   EXPECT_NE(out.find("'12x' is neither a position (first, digits only) nor an event type"),
             std::string::npos)
       << out;
+  // A config file without -c followed the embedded config's address for an
+  // event type "herald.yaml", printing nothing, for ever.
+  auto config = run_shell("timeout 10 " + HeraldProcess::binary() + " tail 0 herald.yaml");
+  EXPECT_EQ(config.exit_code, 2) << config.output;
+  EXPECT_NE(config.output.find("a config file goes after -c: herald tail -c herald.yaml"),
+            std::string::npos)
+      << config.output;
+  std::filesystem::remove_all(dir);
+}
+
+// A tail at a position the gateway's log has not reached (a gateway restarted
+// on another log) says so at once instead of waiting in silence, and prints
+// the events once the log gets there.
+TEST(HeraldCli, TailSaysWhenTheLogEndsBeforeItsPosition) {
+  auto dir = make_temp_dir("herald-tail-behind-");
+  HeraldProcess herald(dir);
+  herald.start();
+  ASSERT_EQ(
+      herald.request("POST", "/v1/commands/User/b1", create_user("B", "b@example.com")).status,
+      200);
+  HeraldProcess tail(dir, {"tail", "2"});
+  tail.spawn(herald.port());
+  const std::string said = "the gateway's log ends at position 1, before position 2";
+  for (int i = 0; i < 200 && tail.log().find(said) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(tail.log().find(said), std::string::npos) << tail.log();
+  for (const char* command :
+       {R"({"type":"DeactivateUser","data":{}})", R"({"type":"ActivateUser","data":{}})"}) {
+    ASSERT_EQ(herald.request("POST", "/v1/commands/User/b1", command).status, 200);
+  }
+  bool printed = false;
+  for (int i = 0; i < 300 && !printed; ++i) {
+    printed = tail.log().find("\"UserActivated\"") != std::string::npos;
+    if (!printed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(printed) << tail.log();
+  EXPECT_EQ(tail.log().find("\"UserDeactivated\""), std::string::npos)
+      << "position 2 is not after 2";
+  EXPECT_EQ(tail.stop(SIGINT), 128 + SIGINT);
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
   std::filesystem::remove_all(dir);
 }
 
