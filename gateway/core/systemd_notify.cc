@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 
 namespace herald::gateway {
 namespace {
+
+constexpr std::chrono::seconds kSendTimeout{1};
 
 std::optional<std::uint64_t> positive_number(const char* text) {
   if (text == nullptr) return std::nullopt;
@@ -70,7 +73,13 @@ bool SystemdNotifier::notify(std::string_view state) {
 
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return failed(std::string("socket: ") + std::strerror(errno));
-  const ssize_t sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+  // When systemd's queue is full (a busy boot), wait for room rather than
+  // lose READY=1 (systemd would stop herald at TimeoutStartSec= and start it
+  // again, and again) or STOPPING=1, as libsystemd's sd_notify does; but
+  // only so long, so that a stuck receiver cannot hang the main thread.
+  const timeval limit{static_cast<time_t>(kSendTimeout.count()), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  const ssize_t sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
                                 reinterpret_cast<const sockaddr*>(&address), length);
   const int error = errno;
   ::close(fd);

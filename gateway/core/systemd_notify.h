@@ -36,8 +36,9 @@ class SystemdNotifier {
   std::optional<std::chrono::microseconds> watchdog() const { return watchdog_; }
 
   // Sends `state` (newline-separated assignments) as one datagram. Never
-  // blocks and never throws; returns false (and logs the first failure) when
-  // it could not be sent. A no-op returning true when not enabled.
+  // throws; blocks only while systemd's queue is full, a second at most;
+  // returns false (and logs the first failure) when it could not be sent. A
+  // no-op returning true when not enabled.
   bool notify(std::string_view state);
 
  private:

@@ -3,9 +3,15 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "support/notify_socket.h"
 
@@ -58,6 +64,45 @@ TEST_F(SystemdNotifyTest, SendsEachStateAsOneDatagramAndUnsetsTheEnvironment) {
   EXPECT_TRUE(n.notify("WATCHDOG=1"));
   EXPECT_EQ(systemd.receive(1s), "READY=1\nSTATUS=serving");
   EXPECT_EQ(systemd.receive(1s), "WATCHDOG=1");
+}
+
+// A full queue at systemd's end (net.unix.max_dgram_qlen datagrams not yet
+// read, in a busy boot) made the send fail at once, and READY=1 was lost:
+// systemd would have stopped herald at TimeoutStartSec=. It waits for room.
+TEST_F(SystemdNotifyTest, AFullQueueIsWaitedForNotDropped) {
+  NotifySocket systemd(temp_socket_path());
+  ::setenv("NOTIFY_SOCKET", systemd.name().c_str(), 1);
+  SystemdNotifier n = SystemdNotifier::from_environment();
+  ASSERT_TRUE(n.enabled());
+  // Fill systemd's queue from another socket.
+  const int other = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(other, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, systemd.name().data(), systemd.name().size());
+  int queued = 0;
+  while (queued < 100000 &&
+         ::sendto(other, "X=1", 3, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&address),
+                  sizeof address) == 3) {
+    ++queued;
+  }
+  ::close(other);
+  ASSERT_GT(queued, 0);
+  ASSERT_LT(queued, 100000) << "the queue never filled";
+  // systemd reads its queue a moment later.
+  std::vector<std::string> read;
+  std::thread reader([&] {
+    std::this_thread::sleep_for(100ms);
+    while (auto m = systemd.receive(2s)) {
+      read.push_back(*m);
+      if (*m == "READY=1") break;
+    }
+  });
+  EXPECT_TRUE(n.notify("READY=1"));
+  reader.join();
+  ASSERT_FALSE(read.empty());
+  EXPECT_EQ(read.back(), "READY=1");
+  EXPECT_EQ(read.size(), static_cast<std::size_t>(queued) + 1);
 }
 
 TEST_F(SystemdNotifyTest, AnAbstractSocketNameWorks) {
