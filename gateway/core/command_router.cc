@@ -350,8 +350,12 @@ CommandRouter::Result CommandRouter::run(const AggregateType& type, CommandReque
                     state.version, attempt + 1);
       continue;
     }
-    if (!result.status.is_ok())
+    if (!result.status.is_ok()) {
+      // The append may still complete (a sync that timed out, a network
+      // store's lost answer): the state it was decided on may be behind now.
+      repository_.forget(stream);
       return store_failure(store_, result.status, "append to " + stream.key() + " failed");
+    }
     if (result.duplicate) {
       if (!result.idempotency_fingerprint.empty() &&
           result.idempotency_fingerprint != key_fingerprint) {

@@ -117,6 +117,27 @@ class Counter final : public Aggregate {
   int format = 1;
 };
 
+// The SDK's fake, whose next append can be made to answer kRetry although
+// its events were stored: the memory store's "did not reach the disk within
+// sync_timeout_ms; the write may still complete" when the write did.
+class LateStore final : public FakeEventStore {
+ public:
+  AppendResult append(const AppendRequest& r) override {
+    AppendResult result = FakeEventStore::append(r);
+    if (result.status.is_ok() && late_next_.exchange(false)) {
+      result = AppendResult{};
+      result.status = Status::retry(
+          "the event log did not reach the disk within 10 ms; the "
+          "write may still complete");
+    }
+    return result;
+  }
+  void make_next_append_late() { late_next_ = true; }
+
+ private:
+  std::atomic<bool> late_next_{false};
+};
+
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override { make_router(); }
@@ -156,7 +177,7 @@ class RouterTest : public ::testing::Test {
     return router_->dispatch(r);
   }
 
-  FakeEventStore store_;
+  LateStore store_;
   std::shared_ptr<Counter> counter_ = std::make_shared<Counter>();
   std::unique_ptr<CommandRouter> router_;
 };
@@ -245,6 +266,22 @@ TEST_F(RouterTest, StoreUnavailableIs503AndStoreErrorIs500) {
   store_.fail_next(Status::failed("disk on fire"));
   EXPECT_EQ(run("Increment").kind, Kind::kInternal);
   EXPECT_EQ(run("Increment").kind, Kind::kOk);
+}
+
+// An append that answered kRetry may still have been written: the state
+// the router keeps for the stream must not stay at the version before it,
+// or the next commands' rejections and GET /v1/aggregates answer from it.
+TEST_F(RouterTest, AnAppendThatMayStillCompleteLeavesNoStaleState) {
+  ASSERT_EQ(run("Increment").kind, Kind::kOk);
+  ASSERT_EQ(router_->get_state("Counter", "c1").body["version"], 0);  // cached
+  store_.make_next_append_late();
+  EXPECT_EQ(run("Increment", {{"by", 5}}).kind, Kind::kUnavailable);
+  auto state = router_->get_state("Counter", "c1").body;
+  EXPECT_EQ(state["version"], 1) << state.dump();
+  EXPECT_EQ(state["state"]["count"], 6) << state.dump();
+  auto next = run("Increment");
+  ASSERT_EQ(next.kind, Kind::kOk) << next.body.dump();
+  EXPECT_EQ(next.body["version"], 2);
 }
 
 TEST_F(RouterTest, StoreUnavailableSaysRetryLaterOnlyWhenTheStoreIsNotBroken) {
