@@ -144,8 +144,14 @@ void Subscription::fail(std::string message, const RecordedEvent* event) {
 }
 
 bool Subscription::deliver(RecordedEvent& event) {
-  if (Status s = upcasters_.upcast(event); !s.is_ok()) {
-    fail(s.message(), &event);
+  Status upcast;
+  try {
+    upcast = upcasters_.upcast(event);
+  } catch (const std::exception& e) {
+    upcast = Status::failed(std::string("an upcaster threw: ") + e.what());
+  }
+  if (!upcast.is_ok()) {
+    fail(upcast.message(), &event);
     return false;
   }
   auto backoff = 50ms;
@@ -170,15 +176,30 @@ bool Subscription::deliver(RecordedEvent& event) {
 }
 
 void Subscription::run() {
+  // A store or plugin that throws stops this subscription, with the reason
+  // in its status, rather than the process (an exception leaving a thread
+  // is std::terminate).
+  try {
+    follow();
+  } catch (const std::exception& e) {
+    fail(std::string("stopped by an exception: ") + e.what(), nullptr);
+  } catch (...) {
+    fail("stopped by an exception that is not a std::exception", nullptr);
+  }
+}
+
+void Subscription::follow() {
   const EventFilter& store_filter = store_filter_;
   const bool store_filters_all = !store_filter.empty() || (options_.filter.stream_types.empty() &&
                                                            options_.filter.event_types.empty());
+  // Live only once known to be at the head: when the store cannot say
+  // where its head is, a read will. (A rebuild swaps its new model in when
+  // it is live: an empty one, had a failed head() made it live at 0.)
   auto head = store_.head();
-  const Position start_head = head.is_ok() ? *head : 0;
-  state_ = position() < start_head ? State::kCatchingUp : State::kLive;
-  if (state() == State::kCatchingUp) {
+  state_ = head.is_ok() && position() >= *head ? State::kLive : State::kCatchingUp;
+  if (state() == State::kCatchingUp && head.is_ok()) {
     spdlog::info("subscription {}: catching up from position {} to {}", options_.name, position(),
-                 start_head);
+                 *head);
   }
   const auto started = std::chrono::steady_clock::now();
   std::uint64_t applied = 0, next_progress = options_.progress_every;

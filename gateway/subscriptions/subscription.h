@@ -99,6 +99,7 @@ class Subscription {
 
  private:
   void run();
+  void follow();  // run() without its catch
   // Applies one event with retries; false when the subscription must stop.
   bool deliver(RecordedEvent& event);
   void set_position(Position p);

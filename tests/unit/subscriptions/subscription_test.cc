@@ -171,6 +171,52 @@ TEST(Subscription, StoreOutagesAreRetriedNotSkipped) {
   EXPECT_EQ(rec->seen().size(), 3u);
 }
 
+// A store that throws (a plugin's bug, bad_alloc) stops the subscription
+// with the reason; out of its thread the exception would end the process.
+TEST(Subscription, AStoreThatThrowsStopsItNotTheProcess) {
+  class ThrowingStore final : public FakeEventStore {
+   public:
+    Result<ReadSlice> read_all(Position, std::size_t, const EventFilter&) override {
+      throw std::runtime_error("the plugin broke");
+    }
+  };
+  ThrowingStore store;
+  UpcasterChain none;
+  append(store, "User", "u", "A");
+  auto rec = std::make_shared<Recorder>();
+  Subscription sub(store, none, {"users", {}, 0, 512, 100000}, rec);
+  sub.start();
+  ASSERT_TRUE(eventually([&] { return sub.state() == Subscription::State::kFailed; }));
+  EXPECT_NE(sub.status()["error"]["message"].get<std::string>().find("the plugin broke"),
+            std::string::npos)
+      << sub.status().dump();
+  sub.stop();
+}
+
+// Until a read says where the head is, a subscription is not live: a store
+// whose head() failed made it live at position 0, and a rebuild's watcher
+// would have swapped in its still empty model.
+TEST(Subscription, NotLiveBeforeItKnowsWhereTheHeadIs) {
+  class NoHeadStore final : public FakeEventStore {
+   public:
+    Result<Position> head() override { return Status::retry("connection refused"); }
+  };
+  NoHeadStore store;
+  UpcasterChain none;
+  for (int i = 0; i < 3; ++i) append(store, "User", "u" + std::to_string(i), "A");
+  store.fail_next(Status::retry("connection refused"), 1000000);  // every read, for now
+  auto rec = std::make_shared<Recorder>();
+  Subscription sub(store, none, {"users", {}, 0, 512, 100000}, rec);
+  sub.start();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(sub.caught_up()) << sub.status().dump();
+  store.fail_next(Status::ok(), 0);
+  EXPECT_TRUE(sub.wait_for(3, 20s));
+  EXPECT_TRUE(eventually([&] { return sub.caught_up(); }));
+  EXPECT_EQ(rec->seen().size(), 3u);
+  sub.stop();
+}
+
 TEST(Subscription, WaitForTimesOutWhenBehind) {
   FakeEventStore store;
   UpcasterChain none;
