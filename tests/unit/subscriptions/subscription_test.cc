@@ -3,6 +3,8 @@
 // and live rebuilds.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <shared_mutex>
 #include <thread>
 
@@ -197,20 +199,45 @@ TEST(Subscription, AStoreThatThrowsStopsItNotTheProcess) {
 // whose head() failed made it live at position 0, and a rebuild's watcher
 // would have swapped in its still empty model.
 TEST(Subscription, NotLiveBeforeItKnowsWhereTheHeadIs) {
+  // head() fails; the first read takes until the test lets it go.
   class NoHeadStore final : public FakeEventStore {
    public:
     Result<Position> head() override { return Status::retry("connection refused"); }
+    Result<ReadSlice> read_all(Position after, std::size_t limit,
+                               const EventFilter& filter) override {
+      {
+        std::unique_lock lock(gate_);
+        reading_ = true;
+        opened_.notify_all();
+        opened_.wait(lock, [&] { return open_; });
+      }
+      return FakeEventStore::read_all(after, limit, filter);
+    }
+    void wait_for_a_read() {
+      std::unique_lock lock(gate_);
+      opened_.wait(lock, [&] { return reading_; });
+    }
+    void let_reads_through() {
+      std::lock_guard lock(gate_);
+      open_ = true;
+      opened_.notify_all();
+    }
+
+   private:
+    std::mutex gate_;
+    std::condition_variable opened_;
+    bool reading_ = false;
+    bool open_ = false;
   };
   NoHeadStore store;
   UpcasterChain none;
   for (int i = 0; i < 3; ++i) append(store, "User", "u" + std::to_string(i), "A");
-  store.fail_next(Status::retry("connection refused"), 1000000);  // every read, for now
   auto rec = std::make_shared<Recorder>();
   Subscription sub(store, none, {"users", {}, 0, 512, 100000}, rec);
   sub.start();
-  std::this_thread::sleep_for(100ms);
+  store.wait_for_a_read();
   EXPECT_FALSE(sub.caught_up()) << sub.status().dump();
-  store.fail_next(Status::ok(), 0);
+  store.let_reads_through();
   EXPECT_TRUE(sub.wait_for(3, 20s));
   EXPECT_TRUE(eventually([&] { return sub.caught_up(); }));
   EXPECT_EQ(rec->seen().size(), 3u);
