@@ -43,11 +43,11 @@ void ProjectionRegistry::start() {
 }
 
 void ProjectionRegistry::stop() {
-  stopping_ = true;
   std::vector<std::shared_ptr<Subscription>> subs;
   std::vector<std::thread> watchers;
   {
     std::lock_guard lock(mutex_);
+    stopping_ = true;
     for (auto& [name, e] : entries_) {
       if (e->subscription) subs.push_back(e->subscription);
       if (e->rebuilding) subs.push_back(e->rebuilding);
@@ -110,10 +110,12 @@ void ProjectionRegistry::watch(Entry* e) {
   while (!stopping_ && !fresh->caught_up() && fresh->state() != Subscription::State::kFailed) {
     std::this_thread::sleep_for(20ms);
   }
-  if (stopping_) return;
   std::shared_ptr<Subscription> old;
   {
     std::lock_guard lock(mutex_);
+    // Under the lock: stop() takes the subscriptions to stop under it too,
+    // so a swap never hands it one that was just replaced.
+    if (stopping_) return;
     if (fresh->state() == Subscription::State::kFailed) {
       spdlog::error("projection {}: rebuild failed; the live model stays", e->name);
       old = std::move(e->rebuilding);

@@ -64,7 +64,10 @@ void Subscription::request_stop() {
 
 void Subscription::stop() {
   request_stop();
-  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(join_mutex_);
+    if (thread_.joinable()) thread_.join();
+  }
   if (state() != State::kFailed) state_ = State::kStopped;
 }
 

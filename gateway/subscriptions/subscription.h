@@ -60,7 +60,7 @@ class Subscription {
   ~Subscription();
 
   void start();
-  // Stops and joins. Idempotent.
+  // Stops and joins. Idempotent, and safe to call from two threads at once.
   void stop();
   // Asks the thread to stop without waiting for it (it notices within the
   // 100 ms it may be waiting for new events); stop() then joins it. Lets a
@@ -126,6 +126,7 @@ class Subscription {
   mutable std::mutex mutex_;  // error_, and the condition variable below
   mutable std::condition_variable progressed_;
   Json error_;
+  std::mutex join_mutex_;  // stop() from two threads (a rebuild's swap, the gateway's stop)
   std::thread thread_;
 };
 

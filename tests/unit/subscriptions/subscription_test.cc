@@ -244,6 +244,23 @@ TEST(Subscription, NotLiveBeforeItKnowsWhereTheHeadIs) {
   sub.stop();
 }
 
+// A rebuild's swap stops the replaced subscription while the gateway's stop
+// may stop it too: two joins of one thread threw, out of a thread.
+TEST(Subscription, StopFromTwoThreadsAtOnce) {
+  FakeEventStore store;
+  UpcasterChain none;
+  append(store, "User", "u", "A");
+  for (int round = 0; round < 20; ++round) {
+    auto rec = std::make_shared<Recorder>();
+    Subscription sub(store, none, {"users", {}, 0, 512, 100000, 5ms}, rec);
+    sub.start();
+    std::thread other([&] { sub.stop(); });
+    sub.stop();
+    other.join();
+    EXPECT_EQ(sub.state(), Subscription::State::kStopped);
+  }
+}
+
 TEST(Subscription, WaitForTimesOutWhenBehind) {
   FakeEventStore store;
   UpcasterChain none;
