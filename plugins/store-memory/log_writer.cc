@@ -174,7 +174,7 @@ void LogWriter::run() {
       batch.swap(queue_);
       round = round_++;
     }
-    process(batch, done_[round % 2]);
+    process_or_fail(batch, done_[round % 2]);
     last_batch = batch.size();
     batch.clear();
   }
@@ -219,6 +219,19 @@ void LogWriter::gather(std::unique_lock<std::mutex>& lock, std::size_t last_batc
   gather_target_ = expected;
   queue_cv_.wait_for(lock, budget, [&] { return queue_.size() >= expected || stopping_; });
   gather_target_ = 0;
+}
+
+void LogWriter::process_or_fail(std::vector<JobPtr>& batch, Beacon& done) {
+  try {
+    process(batch, done);
+  } catch (const std::exception& e) {
+    // Out of memory, most likely (the batch's buffer, the store's indexes),
+    // with the store's state perhaps half changed: fail for good, as after a
+    // failed write, and answer the batch's callers, rather than let the
+    // exception leave the thread and end the process.
+    fail(Status::failed(std::string("the log writer stopped on an exception: ") + e.what()));
+    finish(batch, Status::retry(health().message()), done);
+  }
 }
 
 void LogWriter::process(std::vector<JobPtr>& batch, Beacon& done) {

@@ -187,6 +187,8 @@ class LogWriter {
   // machine is CPU-bound, and bigger batches save the CPU of their syncs.
   void check_cpu();
   void process(std::vector<JobPtr>& batch, Beacon& done);
+  // process(), failing the writer for good when it throws.
+  void process_or_fail(std::vector<JobPtr>& batch, Beacon& done);
   // Marks every job of `batch` that is not done yet as done with `status`
   // and wakes their callers.
   void finish(std::vector<JobPtr>& batch, const Status& status, Beacon& done);
