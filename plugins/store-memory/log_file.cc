@@ -108,15 +108,19 @@ Status LogFile::open(const std::string& path, spdlog::logger& logger, const Reco
   size_ = static_cast<std::uint64_t>(st.st_size);
 
   Status status;
-  if (size_ < kFileHeaderSize) {
+  unsigned char head[kFileHeaderSize] = {};
+  const auto have = static_cast<std::size_t>(std::min<std::uint64_t>(size_, kFileHeaderSize));
+  if (have > 0 && ::pread(fd_, head, have, 0) != static_cast<ssize_t>(have)) {
+    return io_error("cannot read", errno);
+  }
+  // A file of a header's size that holds only zeros: its size reached the
+  // disk and its bytes did not (a crash in the first start, before the
+  // header's fdatasync). It never held a record.
+  if (size_ < kFileHeaderSize || (size_ == kFileHeaderSize && all_zero(head, have))) {
     // Nothing or part of a header: a file created by a start that stopped
     // before its header reached the disk. Anything else is not ours.
-    unsigned char head[kFileHeaderSize] = {};
     std::string expected = encode_file_header();
-    if (size_ > 0 && ::pread(fd_, head, size_, 0) != static_cast<ssize_t>(size_)) {
-      return io_error("cannot read", errno);
-    }
-    bool ours = all_zero(head, size_) || std::memcmp(head, expected.data(), size_) == 0;
+    bool ours = all_zero(head, have) || std::memcmp(head, expected.data(), have) == 0;
     if (!ours) {
       close();
       return Status::failed(
@@ -137,8 +141,10 @@ Status LogFile::open(const std::string& path, spdlog::logger& logger, const Reco
 
 Status LogFile::create_header(spdlog::logger& logger, bool had_partial_header) {
   if (had_partial_header) {
-    logger.warn("event log {}: only {} bytes of its file header were written; rewriting the header",
-                path_, size_);
+    logger.warn(
+        "event log {}: its file header did not reach the disk whole ({} bytes of it, or zeros); "
+        "rewriting the header",
+        path_, size_);
   }
   if (::ftruncate(fd_, 0) != 0) return io_error("cannot truncate", errno);
   size_ = 0;
