@@ -7,22 +7,29 @@ namespace herald::gateway {
 namespace {
 
 // The longest line read for a chunk size with its extensions, or for one
-// trailer field; and how many trailer fields are read.
+// trailer field; how many trailer fields are read; and how many bytes of
+// chunk extensions one body may carry in all (as Node.js since
+// CVE-2024-22019: 1-byte chunks with 8 KiB of extensions each would make a
+// 1 MiB body gigabytes on the wire).
 constexpr std::size_t kMaxLine = 8192;
 constexpr int kMaxTrailerFields = 100;
+constexpr std::size_t kMaxExtensionBytes = 16384;
 
-enum class Line { kRead, kEnd, kTooLong };
+enum class Line { kRead, kEnd, kTooLong, kBareLf };
 
-// Reads up to and including CRLF; `line` gets what comes before it. A bare
-// LF ends a line too (RFC 9112 §2.2 lets a recipient accept it); a CR
-// anywhere else is refused by the callers' character checks.
+// Reads up to and including CRLF; `line` gets what comes before it. Unlike
+// in a request's head, a bare LF is refused: RFC 9112 §7.1 frames chunks
+// with CRLF only, and a reader that took LF alone could split chunks where
+// a proxy in front does not (request smuggling). A CR anywhere else is
+// refused by the callers' character checks.
 Line read_line(ByteSource& in, std::string& line) {
   line.clear();
   for (;;) {
     const int c = in.get();
     if (c < 0) return Line::kEnd;
     if (c == '\n') {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line.back() != '\r') return Line::kBareLf;
+      line.pop_back();
       return Line::kRead;
     }
     if (line.size() == kMaxLine) return Line::kTooLong;
@@ -52,11 +59,13 @@ bool visible_or_space(const std::string& s) {
 
 ChunkedResult read_chunked(ByteSource& in, std::size_t max, std::string& body) {
   std::string line;
+  std::size_t extension_bytes = 0;
   for (;;) {
     // chunk-size [ chunk-ext ] CRLF
     switch (read_line(in, line)) {
       case Line::kEnd: return {ChunkedResult::kShort, {}};
       case Line::kTooLong: return malformed("a chunk-size line longer than 8192 bytes");
+      case Line::kBareLf: return malformed("a chunk-size line that ends with a bare LF, not CRLF");
       case Line::kRead: break;
     }
     std::uint64_t size = 0;
@@ -71,6 +80,9 @@ ChunkedResult read_chunked(ByteSource& in, std::size_t max, std::string& body) {
     const auto ext = rest.find_first_not_of(" \t");
     if (ext != std::string::npos && (rest[ext] != ';' || !visible_or_space(rest))) {
       return malformed("unexpected text after the chunk size: '" + rest.substr(0, 40) + "'");
+    }
+    if ((extension_bytes += rest.size()) > kMaxExtensionBytes) {
+      return malformed("more than 16384 bytes of chunk extensions");
     }
     if (size == 0) break;
     if (size > max - std::min(max, body.size())) return {ChunkedResult::kTooLarge, {}};
@@ -89,13 +101,16 @@ ChunkedResult read_chunked(ByteSource& in, std::size_t max, std::string& body) {
     const int cr = in.get();
     const int lf = cr == '\r' ? in.get() : cr;
     if (cr < 0 || lf < 0) return {ChunkedResult::kShort, {}};
-    if (lf != '\n') return malformed("a chunk's data does not end where its size says");
+    if (cr != '\r' || lf != '\n') {
+      return malformed("a chunk's data does not end with CRLF where its size says");
+    }
   }
   // trailer-section CRLF
   for (int fields = 0;; ++fields) {
     switch (read_line(in, line)) {
       case Line::kEnd: return {ChunkedResult::kShort, {}};
       case Line::kTooLong: return malformed("a trailer field longer than 8192 bytes");
+      case Line::kBareLf: return malformed("a trailer line that ends with a bare LF, not CRLF");
       case Line::kRead: break;
     }
     if (line.empty()) return {ChunkedResult::kWhole, {}};

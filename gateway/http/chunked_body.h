@@ -1,7 +1,9 @@
 // A strict reader of the chunked transfer coding (RFC 9112 §7.1) for request
 // bodies. Poco's own chunked stream ends quietly at a chunk size it cannot
 // read, and the bytes after it were then parsed as the next request: the
-// desync that request smuggling needs. This reader refuses the body instead.
+// desync that request smuggling needs. This reader refuses the body instead,
+// as it refuses framing that a proxy in front could read otherwise: a bare
+// LF where CRLF belongs, and more than 16 KiB of chunk extensions in all.
 //
 // Called on the connection's worker thread; holds no state between bodies.
 #pragma once

@@ -50,11 +50,41 @@ TEST(ReadChunked, DecodesChunksExtensionsAndTrailersAndStopsAtTheEnd) {
   EXPECT_EQ(in.rest(), "GET /next HTTP/1.1\r\n");
 }
 
-TEST(ReadChunked, AcceptsBareLineFeedsAndBytesOfAnyValue) {
+TEST(ReadChunked, AcceptsBytesOfAnyValue) {
   std::string body;
-  const std::string wire("3\n\xff\x80\x00\n0\n\n", 10);
+  const std::string wire("3\r\n\xff\x80\x00\r\n0\r\n\r\n", 14);
   EXPECT_EQ(decode(wire, body).kind, ChunkedResult::kWhole);
   EXPECT_EQ(body, std::string("\xff\x80\x00", 3));
+}
+
+// Chunks are framed with CRLF only (RFC 9112 §7.1): a reader that also takes
+// a bare LF splits "2;\nxx\r\n" where a proxy that keeps the LF inside the
+// extension does not, and the two disagree on where the next request starts.
+TEST(ReadChunked, RefusesBareLineFeedsInItsFraming) {
+  for (const std::string wire : {"3\nabc\r\n0\r\n\r\n", "3\r\nabc\n0\r\n\r\n",
+                                 "2;\nxx\r\n0\r\n\r\n", "0\r\n\n", "0\r\nX: y\n\r\n"}) {
+    std::string body;
+    auto result = decode(wire, body);
+    EXPECT_EQ(result.kind, ChunkedResult::kMalformed) << wire;
+    EXPECT_NE(result.problem.find("LF"), std::string::npos) << result.problem;
+  }
+}
+
+// 1-byte chunks carrying 8 KiB of extensions each would make a 1 MiB body
+// gigabytes on the wire, read a byte at a time.
+TEST(ReadChunked, ChunkExtensionsAreBoundedForTheWholeBody) {
+  std::string wire;
+  for (int i = 0; i < 3; ++i) wire += "1;" + std::string(8000, 'e') + "\r\nx\r\n";
+  std::string body;
+  auto result = decode(wire + "0\r\n\r\n", body);
+  EXPECT_EQ(result.kind, ChunkedResult::kMalformed);
+  EXPECT_NE(result.problem.find("16384 bytes of chunk extensions"), std::string::npos)
+      << result.problem;
+  std::string two;
+  for (int i = 0; i < 2; ++i) two += "1;" + std::string(8000, 'e') + "\r\nx\r\n";
+  body.clear();
+  EXPECT_EQ(decode(two + "0\r\n\r\n", body).kind, ChunkedResult::kWhole);
+  EXPECT_EQ(body, "xx");
 }
 
 TEST(ReadChunked, RefusesWhatItCannotFrame) {
@@ -67,7 +97,7 @@ TEST(ReadChunked, RefusesWhatItCannotFrame) {
       {"\r\n", "not hexadecimal"},
       {"-5\r\nhello\r\n0\r\n\r\n", "not hexadecimal"},
       {"5 garbage\r\nhello\r\n0\r\n\r\n", "after the chunk size"},
-      {"5\r\nhelloXX\r\n0\r\n\r\n", "does not end where its size says"},
+      {"5\r\nhelloXX\r\n0\r\n\r\n", "where its size says"},
       {"10000000000000000\r\n", "more than 16 hex digits"},
       {"0\r\nno colon\r\n\r\n", "not 'name: value'"},
       {"0\r\n: empty name\r\n\r\n", "not 'name: value'"},
