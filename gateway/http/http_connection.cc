@@ -430,6 +430,11 @@ bool HttpConnection::read_head(HttpRequestHead& head, HeadWatch::Slot& slot) {
   }
 }
 
+void HttpConnection::drop_empty_lines() {
+  const std::string_view unread = in_.unread();
+  in_.consume(std::min(unread.find_first_not_of("\r\n"), unread.size()));
+}
+
 void HttpConnection::run() {
   since_ = steady_clock::now();
   const Poco::Net::HTTPServerParams& params = *shared_.params;
@@ -457,6 +462,10 @@ void HttpConnection::run() {
   std::string body;
   try {
     for (;;) {
+      // Empty lines before a request are ignored (RFC 9112 §2.2): a client
+      // that ends a body with an extra CRLF is idle, not in the middle of a
+      // request whose io_timeout runs (it got a 408 it had not asked for).
+      drop_empty_lines();
       if (buffered() == 0) {
         // The first request may take io_timeout to come, later ones the
         // keep-alive timeout.
@@ -465,6 +474,8 @@ void HttpConnection::run() {
                   : wait_for_request(to_ms(params.getKeepAliveTimeout()), shared_.hand_over_after);
         if (wait == Wait::kHandedOver) handler.handed_over();
         if (wait != Wait::kReadable) return;
+        drop_empty_lines();
+        if (buffered() == 0) continue;  // only empty lines came: still idle
       }
       first = false;
 

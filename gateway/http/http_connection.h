@@ -199,6 +199,8 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   // slice (the socket's receive timeout) passed without bytes.
   Fill read_slice();
   std::size_t buffered() const { return in_.size(); }
+  // Consumes the CRs and LFs that start the unread bytes.
+  void drop_empty_lines();
   // Up to `n` buffered bytes, consumed.
   std::string_view take(std::size_t n);
   // Reads the request head into `head`: true when whole; otherwise it has

@@ -1257,6 +1257,30 @@ TEST(HttpIoTimeout, ARequestInSlowPiecesWithinTheTimeoutIsAnswered) {
   std::filesystem::remove_all(dir);
 }
 
+// Empty lines before a request are ignored (RFC 9112 §2.2): an extra CRLF
+// after a request left the connection "in a request" whose io_timeout ran
+// out, and the idle client got a 408 it had not asked for, then a close.
+TEST(HttpIoTimeout, AnEmptyLineAfterARequestIsIdleNotAStalledRequest) {
+  auto dir = make_temp_dir("herald-crlf-");
+  HeraldProcess herald(dir, {"-c", http_test_config(dir, "io_timeout_seconds: 1").string()});
+  herald.start();
+  Poco::Net::StreamSocket socket(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(herald.port())));
+  const std::string first = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n\r\n";
+  socket.sendBytes(first.data(), static_cast<int>(first.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string more_empty_lines = "\r\n\n";
+  socket.sendBytes(more_empty_lines.data(), static_cast<int>(more_empty_lines.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800));  // past io_timeout, idle
+  const std::string next = "\r\nGET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  socket.sendBytes(next.data(), static_cast<int>(next.size()));
+  const std::string raw = read_to_end(socket, 10);
+  EXPECT_EQ(status_lines(raw), (std::vector<std::string>{"HTTP/1.1 200 OK", "HTTP/1.1 200 OK"}))
+      << raw;
+  EXPECT_EQ(herald.stop(), 0) << herald.log();
+  std::filesystem::remove_all(dir);
+}
+
 // A body that the gateway does not read (a POST to no resource) must be
 // skipped, not parsed as the next request: Poco's own connection did that,
 // so a body could smuggle a command past whatever looked at the request.
