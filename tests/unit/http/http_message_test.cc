@@ -125,6 +125,15 @@ TEST(ParseHead, KeepsToItsLimits) {
       parse_head("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", head, limits).status,
       431);
   EXPECT_EQ(parse_head("GARBAGE\r\n\r\n", head, limits).status, 400);
+
+  // A field line of exactly the limit is accepted wherever the segment
+  // ends, also between its CR and its LF.
+  const std::string at_limit = "GET / HTTP/1.1\r\nA: " + std::string(61, 'a');
+  ASSERT_EQ(at_limit.size() - at_limit.find("A: "), 64u);
+  EXPECT_EQ(parse_head(at_limit, head, limits).kind, HeadParse::kIncomplete);
+  EXPECT_EQ(parse_head(at_limit + "\r", head, limits).kind, HeadParse::kIncomplete);
+  EXPECT_EQ(parse_head(at_limit + "\r\n\r\n", head, limits).kind, HeadParse::kDone);
+  EXPECT_EQ(parse_head(at_limit + "a\r", head, limits).status, 431);
 }
 
 TEST(RequestHead, KeepAliveFollowsTheVersionAndConnection) {
