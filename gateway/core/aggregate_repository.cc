@@ -98,8 +98,20 @@ Status AggregateRepository::advance(const AggregateType& type, const StreamId& s
   } else {
     state = std::make_shared<AggregateState>(*decided_on);
   }
+  // Folded as a cold load folds them (load_at upcasts what it reads), so
+  // that the cached state and a load agree even when an aggregate still
+  // writes a version an upcaster upgrades.
+  const bool upcasting = upcasters_ != nullptr && !upcasters_->empty();
   for (const auto& event : events) {
-    if (Status s = fold(type, *state, event); !s.is_ok()) return s;  // not cached
+    Status s;
+    if (upcasting) {
+      RecordedEvent upcast = event;
+      s = upcasters_->upcast(upcast);
+      if (s.is_ok()) s = fold(type, *state, upcast);
+    } else {
+      s = fold(type, *state, event);
+    }
+    if (!s.is_ok()) return s;  // not cached
   }
   cache_.put(key, state);
   if (type.snapshot_every > 0 &&

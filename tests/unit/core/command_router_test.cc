@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/command_router.h"
+#include "core/upcasting.h"
 #include "herald/json_text.h"
 #include "herald/testing/fake_store.h"
 
@@ -282,6 +283,40 @@ TEST_F(RouterTest, AnAppendThatMayStillCompleteLeavesNoStaleState) {
   auto next = run("Increment");
   ASSERT_EQ(next.kind, Kind::kOk) << next.body.dump();
   EXPECT_EQ(next.body["version"], 2);
+}
+
+// A cold load upcasts the events it reads; the state cached after a command
+// folded the new events as written. With an aggregate that still writes a
+// version an upcaster upgrades, the two disagreed until the entry left the
+// cache.
+TEST(RouterUpcasting, TheCachedStateFoldsNewEventsAsAColdLoadDoes) {
+  FakeEventStore store;
+  UpcasterChain upcasters;
+  // Incremented v1 -> v2: "by" becomes 10, whatever it was.
+  upcasters.add(std::make_shared<DeclarativeUpcaster>(
+      "Incremented", 1, 2, std::map<std::string, std::string>{}, Json{{"by", 10}},
+      std::vector<std::string>{"by"}, ""));
+  auto counter = std::make_shared<Counter>();
+  auto make_router = [&] {
+    auto router = std::make_unique<CommandRouter>(store, LimitsConfig{}, &upcasters);
+    AggregateType type;
+    type.type = "Counter";
+    type.aggregate = counter;
+    for (auto& spec : counter->commands()) type.commands.emplace(spec.type, CommandEntry{spec, {}});
+    router->add(std::move(type));
+    return router;
+  };
+  auto router = make_router();
+  CommandRequest r;
+  r.aggregate_type = "Counter";
+  r.aggregate_id = "c1";
+  r.type = "Increment";
+  r.data = {{"by", 2}};
+  ASSERT_EQ(router->dispatch(r).kind, Kind::kOk);
+  const Json cached = router->get_state("Counter", "c1").body["state"];
+  const Json cold = make_router()->get_state("Counter", "c1").body["state"];
+  EXPECT_EQ(cold["count"], 10);
+  EXPECT_EQ(cached, cold);
 }
 
 TEST_F(RouterTest, StoreUnavailableSaysRetryLaterOnlyWhenTheStoreIsNotBroken) {
