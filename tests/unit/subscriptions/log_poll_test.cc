@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "herald/testing/fake_store.h"
 
@@ -50,6 +52,17 @@ bool never() {
   return false;
 }
 
+// Appends (id, type) pairs after 30 ms each, on a thread of its own.
+std::thread append_later(FakeEventStore& store,
+                         std::vector<std::pair<std::string, std::string>> events) {
+  return std::thread([&store, events = std::move(events)] {
+    for (const auto& [id, type] : events) {
+      std::this_thread::sleep_for(30ms);
+      append(store, id, type);
+    }
+  });
+}
+
 TEST(LogPoll, AnEventItDoesNotWantCostsOneReadNotABusyLoop) {
   WakesForAnyEvent store;
   append(store, "u1", "UserCreated");
@@ -74,13 +87,8 @@ TEST(LogPoll, ReturnsTheEventItWantsOnceAppended) {
   const EventFilter filter = deactivations();
   auto page = store.read_all(0, 100, filter);
   ASSERT_TRUE(page.is_ok());
-  std::thread writer([&] {
-    std::this_thread::sleep_for(30ms);
-    append(store, "u1", "UserCreated");
-    std::this_thread::sleep_for(30ms);
-    append(store, "u1", "UserDeactivated");
-    append(store, "u2", "UserCreated");
-  });
+  std::thread writer = append_later(
+      store, {{"u1", "UserCreated"}, {"u1", "UserDeactivated"}, {"u2", "UserCreated"}});
   auto end = wait_for_log_page(store, 0, 100, filter, Clock::now() + 20s, never, *page);
   writer.join();
   ASSERT_TRUE(end.is_ok()) << end.status().message();
@@ -96,10 +104,7 @@ TEST(LogPoll, AStoreThatSleepsThroughOtherEventsGivesTheSamePage) {
   const EventFilter filter = deactivations();
   auto page = store.read_all(0, 100, filter);
   ASSERT_TRUE(page.is_ok());
-  std::thread writer([&] {
-    std::this_thread::sleep_for(30ms);
-    append(store, "u1", "UserDeactivated");
-  });
+  std::thread writer = append_later(store, {{"u1", "UserDeactivated"}});
   auto end = wait_for_log_page(store, 0, 100, filter, Clock::now() + 20s, never, *page);
   writer.join();
   ASSERT_TRUE(end.is_ok());
