@@ -239,7 +239,8 @@ HeadParse parse_head(std::string_view bytes, HttpRequestHead& head, const HeadLi
     if (nl == std::string_view::npos) {
       // A CR at the end is the line's end on its way (its LF not here yet):
       // the same line is judged alike wherever a TCP segment ends.
-      const std::size_t pending = bytes.size() - pos - (bytes.back() == '\r' ? 1 : 0);
+      std::size_t pending = bytes.size() - pos;
+      if (pending > 0 && bytes.back() == '\r') --pending;
       if (pending > line_limit) {
         return too_long(request_line, line_limit);
       }

@@ -134,6 +134,11 @@ TEST(ParseHead, KeepsToItsLimits) {
   EXPECT_EQ(parse_head(at_limit + "\r", head, limits).kind, HeadParse::kIncomplete);
   EXPECT_EQ(parse_head(at_limit + "\r\n\r\n", head, limits).kind, HeadParse::kDone);
   EXPECT_EQ(parse_head(at_limit + "a\r", head, limits).status, 431);
+  // Nothing yet, or only empty lines: nothing to judge (no byte before the
+  // first looked at).
+  for (const char* start : {"", "\r", "\r\n", "\r\n\r"}) {
+    EXPECT_EQ(parse_head(start, head, limits).kind, HeadParse::kIncomplete) << start;
+  }
 }
 
 TEST(RequestHead, KeepAliveFollowsTheVersionAndConnection) {
