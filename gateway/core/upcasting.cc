@@ -35,6 +35,12 @@ Status UpcasterChain::upcast(RecordedEvent& event) const {
   return Status::failed("upcaster chain of " + event.type + " is too long");
 }
 
+std::set<std::string> UpcasterChain::event_types() const {
+  std::set<std::string> out;
+  for (const auto& [key, upcaster] : by_key_) out.insert(key.first);
+  return out;
+}
+
 Status UpcasterChain::upcast(std::vector<RecordedEvent>& events) const {
   if (by_key_.empty()) return Status::ok();
   for (auto& e : events) {

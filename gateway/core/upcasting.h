@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,8 @@ class UpcasterChain {
   // same (event type, version).
   void add(std::shared_ptr<const Upcaster> upcaster);
   bool empty() const { return by_key_.empty(); }
+  // The event types some upcaster takes (any version).
+  std::set<std::string> event_types() const;
 
   // Runs matching upcasters until none matches. Any thread. kFailed when an
   // upcaster fails or does not move the schema version forward.

@@ -23,6 +23,22 @@ EventFilter SubscriptionFilter::store_filter() const {
   return f;
 }
 
+namespace {
+
+bool renames_possible(const SubscriptionFilter& filter, const UpcasterChain& upcasters) {
+  return !filter.event_types.empty() && !upcasters.empty();
+}
+
+EventFilter store_filter_for(const SubscriptionFilter& filter, const UpcasterChain& upcasters) {
+  EventFilter f = filter.store_filter();
+  if (renames_possible(filter, upcasters) && !f.event_types.empty()) {
+    for (const std::string& type : upcasters.event_types()) f.event_types.insert(type);
+  }
+  return f;
+}
+
+}  // namespace
+
 const char* to_string(Subscription::State s) {
   switch (s) {
     case Subscription::State::kStarting: return "starting";
@@ -41,8 +57,11 @@ Subscription::Subscription(EventStore& store, const UpcasterChain& upcasters, Op
       upcasters_(upcasters),
       options_(std::move(options)),
       target_(std::move(target)),
-      store_filter_(options_.filter.store_filter()),
-      sleeps_through_others_(!store_filter_.empty()) {
+      store_filter_(store_filter_for(options_.filter, upcasters)),
+      sleeps_through_others_(!store_filter_.empty()),
+      store_filters_all_(!renames_possible(options_.filter, upcasters) &&
+                         (!store_filter_.empty() || (options_.filter.stream_types.empty() &&
+                                                     options_.filter.event_types.empty()))) {
   position_.store(options_.start_after);
 }
 
@@ -146,17 +165,18 @@ void Subscription::fail(std::string message, const RecordedEvent* event) {
                 event ? event->position : position(), message);
 }
 
-bool Subscription::deliver(RecordedEvent& event) {
-  Status upcast;
+bool Subscription::upcast(RecordedEvent& event) {
+  Status s;
   try {
-    upcast = upcasters_.upcast(event);
+    s = upcasters_.upcast(event);
   } catch (const std::exception& e) {
-    upcast = Status::failed(std::string("an upcaster threw: ") + e.what());
+    s = Status::failed(std::string("an upcaster threw: ") + e.what());
   }
-  if (!upcast.is_ok()) {
-    fail(upcast.message(), &event);
-    return false;
-  }
+  if (!s.is_ok()) fail(s.message(), &event);
+  return s.is_ok();
+}
+
+bool Subscription::deliver(const RecordedEvent& event) {
   auto backoff = 50ms;
   for (;;) {
     Status s;
@@ -193,8 +213,6 @@ void Subscription::run() {
 
 void Subscription::follow() {
   const EventFilter& store_filter = store_filter_;
-  const bool store_filters_all = !store_filter.empty() || (options_.filter.stream_types.empty() &&
-                                                           options_.filter.event_types.empty());
   // Live only once known to be at the head: when the store cannot say
   // where its head is, a read will. (A rebuild swaps its new model in when
   // it is live: an empty one, had a failed head() made it live at 0.)
@@ -221,7 +239,8 @@ void Subscription::follow() {
     backoff = 50ms;
     head_seen_.store(slice->head, std::memory_order_relaxed);
     for (auto& event : slice->events) {
-      if (!store_filters_all && !options_.filter.matches(event)) continue;
+      if (!upcast(event)) return;
+      if (!store_filters_all_ && !options_.filter.matches(event)) continue;
       if (!deliver(event)) return;
       ++applied;
       // Publish progress per event so read-your-writes waiters wake early.

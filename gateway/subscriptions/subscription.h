@@ -100,8 +100,10 @@ class Subscription {
  private:
   void run();
   void follow();  // run() without its catch
+  // Upcasts one event; false (and failed) when the subscription must stop.
+  bool upcast(RecordedEvent& event);
   // Applies one event with retries; false when the subscription must stop.
-  bool deliver(RecordedEvent& event);
+  bool deliver(const RecordedEvent& event);
   void set_position(Position p);
   // position(), or past it when the store holds nothing this subscription
   // takes between position() and the head.
@@ -115,8 +117,13 @@ class Subscription {
   std::shared_ptr<Projection> target_;
   // The filter as the store serves it; empty when the store cannot (the
   // subscription then reads and wakes for everything, and filters itself).
+  // With upcasters and event types, it also takes the types upcasters take,
+  // and the subscription matches the types after upcasting: an upcaster may
+  // rename an old type to one the subscription takes.
   const EventFilter store_filter_;
   const bool sleeps_through_others_;
+  // Whether the store filter is the subscription's filter, exactly.
+  const bool store_filters_all_;
 
   std::atomic<Position> position_{0};
   std::atomic<Position> head_seen_{0};

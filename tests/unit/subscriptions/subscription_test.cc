@@ -261,6 +261,44 @@ TEST(Subscription, StopFromTwoThreadsAtOnce) {
   }
 }
 
+// A subscription on event types takes the types as the projection knows
+// them, after upcasting: old events an upcaster renames to a type it takes
+// are delivered (they were skipped, matched by the type as stored), and
+// those renamed away from it are not.
+TEST(Subscription, EventTypesAreMatchedAfterUpcasting) {
+  FakeEventStore store;
+  UpcasterChain upcasters;
+  // A v1 -> B v2; C v1 -> D v2.
+  upcasters.add(
+      std::make_shared<DeclarativeUpcaster>("A", 1, 2, std::map<std::string, std::string>{},
+                                            Json::object(), std::vector<std::string>{}, "B"));
+  upcasters.add(
+      std::make_shared<DeclarativeUpcaster>("C", 1, 2, std::map<std::string, std::string>{},
+                                            Json::object(), std::vector<std::string>{}, "D"));
+  append(store, "User", "u1", "A");  // 1: becomes B
+  append(store, "User", "u2", "B");  // 2
+  append(store, "User", "u3", "C");  // 3: becomes D
+  append(store, "User", "u4", "X");  // 4
+  auto rec = std::make_shared<Recorder>();
+  Subscription::Options o;
+  o.name = "bs";
+  o.filter.event_types = {"B", "C"};
+  Subscription sub(store, upcasters, o, rec);
+  sub.start();
+  ASSERT_TRUE(sub.wait_for(4, 5s));
+  auto seen = rec->seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].position, 1u);
+  EXPECT_EQ(seen[0].type, "B");
+  EXPECT_EQ(seen[0].schema_version, 2);
+  EXPECT_EQ(seen[1].position, 2u);
+  // Live too.
+  append(store, "User", "u5", "A");
+  ASSERT_TRUE(sub.wait_for(5, 5s));
+  EXPECT_EQ(rec->seen().back().position, 5u);
+  sub.stop();
+}
+
 TEST(Subscription, WaitForTimesOutWhenBehind) {
   FakeEventStore store;
   UpcasterChain none;
