@@ -25,6 +25,9 @@ constexpr std::pair<std::string_view, std::string_view> kUnsupportedKeywords[] =
     {"$recursiveRef", "use \"$ref\""},
     {"unevaluatedProperties", "use \"additionalProperties\""},
     {"unevaluatedItems", "use \"items\""},
+    // Draft 7's, split in 2019-09; ignored, {"dependencies": {"card": ["cvv"]}}
+    // would enforce nothing.
+    {"dependencies", "use \"dependentRequired\" or \"dependentSchemas\""},
 };
 
 struct Format {

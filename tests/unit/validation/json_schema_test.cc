@@ -429,6 +429,11 @@ TEST(JsonSchemaErrors, UnsupportedKeywordsAreRefusedNotIgnored) {
   expect_schema_error(parse(R"({"unevaluatedProperties": false})"), "/unevaluatedProperties",
                       "not supported");
   expect_schema_error(parse(R"({"$dynamicRef": "#meta"})"), "/$dynamicRef", "not supported");
+  // Draft 7's dependencies, which 2020-12 split in two.
+  expect_schema_error(parse(R"({"properties": {"card": {"dependencies": {"card": ["cvv"]}}}})"),
+                      "/properties/card/dependencies", "use \"dependentRequired\"");
+  // A property of that name is only a name.
+  EXPECT_NO_THROW(JsonSchema(parse(R"({"properties": {"dependencies": {"type": "array"}}})")));
 }
 
 TEST(JsonSchemaErrors, RefCyclesThatNeverConsumeTheInstance) {
