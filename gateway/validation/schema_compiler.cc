@@ -1,7 +1,9 @@
 #include "validation/schema_compiler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -121,11 +123,24 @@ class Compiler {
 
   static std::size_t count_value(const Json& value, const std::string& pointer,
                                  const char* keyword) {
+    if (value.is_number() && std::isnan(value.get<double>())) {
+      throw SchemaError(pointer, std::string(keyword) + " must be a non-negative integer, not NaN");
+    }
+    if (value.is_number() && std::isinf(value.get<double>()) && value.get<double>() > 0) {
+      return std::numeric_limits<std::size_t>::max();  // no limit
+    }
     if (!value.is_number() || !is_integral(value) || value.get<double>() < 0) {
       throw SchemaError(
           pointer, std::string(keyword) + " must be a non-negative integer, got " + preview(value));
     }
-    if (value.is_number_float()) return static_cast<std::size_t>(value.get<double>());
+    if (value.is_number_float()) {
+      // 1e20 (or .inf from YAML) does not fit a size_t, and converting it
+      // anyway is undefined (it gave 0: every string too long): no string
+      // or list is that long, so the largest count says the same.
+      const double d = value.get<double>();
+      if (!(d < 18446744073709551616.0)) return std::numeric_limits<std::size_t>::max();
+      return static_cast<std::size_t>(d);
+    }
     return value.get<std::size_t>();
   }
 
@@ -246,17 +261,25 @@ class Compiler {
     for (const auto& [keyword, bound] : kBounds) {
       if (const Json* limit = find(schema, keyword)) {
         const std::string at = child_pointer(pointer, keyword);
+        // NaN and infinities come from YAML (.nan, .inf): NaN compares
+        // false with everything, so `maximum: .nan` would let all pass.
         if (!limit->is_number()) {
           throw SchemaError(at, std::string(keyword) + " must be a number, got " + preview(*limit));
+        }
+        if (!std::isfinite(limit->get<double>())) {
+          throw SchemaError(at, std::string(keyword) +
+                                    " must be a finite number, not NaN or an "
+                                    "infinity");
         }
         node.add(std::make_unique<NumberBoundCheck>(keyword, at, bound, *limit));
       }
     }
     if (const Json* divisor = find(schema, "multipleOf")) {
       const std::string at = child_pointer(pointer, "multipleOf");
-      if (!divisor->is_number() || divisor->get<double>() <= 0) {
-        throw SchemaError(at,
-                          "multipleOf must be a number greater than 0, got " + preview(*divisor));
+      if (!divisor->is_number() || !(divisor->get<double>() > 0) ||
+          !std::isfinite(divisor->get<double>())) {
+        throw SchemaError(
+            at, "multipleOf must be a finite number greater than 0, got " + preview(*divisor));
       }
       node.add(std::make_unique<MultipleOfCheck>(at, *divisor));
     }

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -416,6 +418,26 @@ TEST(JsonSchemaErrors, MalformedSchemasNameThePointer) {
                       "must be an object or a boolean");
   // Unused definitions are still checked.
   expect_schema_error(parse(R"({"$defs": {"unused": {"type": 1}}})"), "/$defs/unused/type", "type");
+}
+
+// Limits a schema from YAML can hold: counts beyond a size_t (converting
+// 1e20 was undefined and gave 0, so every string was too long), and NaN or
+// infinite bounds (NaN compares false, so `maximum: .nan` let all pass).
+TEST(JsonSchemaErrors, HugeAndNonFiniteLimits) {
+  JsonSchema longest(Json{{"maxLength", 1e20}});
+  EXPECT_TRUE(longest.validate(Json("abc")).empty());
+  JsonSchema shortest(Json{{"minLength", 1e20}});
+  EXPECT_FALSE(shortest.validate(Json("abc")).empty());
+  JsonSchema any_count(Json{{"maxItems", std::numeric_limits<double>::infinity()}});
+  EXPECT_TRUE(any_count.validate(Json::array({1, 2})).empty());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  expect_schema_error(Json{{"maximum", nan}}, "/maximum", "must be a finite number");
+  expect_schema_error(Json{{"maxLength", nan}}, "/maxLength", "not NaN");
+  expect_schema_error(Json{{"exclusiveMinimum", -inf}}, "/exclusiveMinimum",
+                      "must be a finite number");
+  expect_schema_error(Json{{"multipleOf", inf}}, "/multipleOf", "finite number greater than 0");
+  expect_schema_error(Json{{"multipleOf", nan}}, "/multipleOf", "finite number greater than 0");
 }
 
 TEST(JsonSchemaErrors, RefsThatLeadNowhere) {
