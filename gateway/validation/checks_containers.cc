@@ -226,7 +226,7 @@ bool PropertiesCheck::validate(const Json& instance, const InstancePath& path, C
     }
     for (const PatternProperty& pattern : patterns_) {
       if (!ok && ctx.done()) return false;
-      if (std::regex_search(name, pattern.regex)) {
+      if (std::regex_match(name, pattern.regex)) {  // a search: see compile_regex
         matched = true;
         apply(pattern.schema, name, it.value(), "patternProperties",
               pattern.schema->schema_location());

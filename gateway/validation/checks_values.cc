@@ -180,7 +180,8 @@ PatternCheck::PatternCheck(std::string location, std::string source, std::regex 
 
 bool PatternCheck::validate(const Json& instance, const InstancePath& path, Context& ctx) const {
   const std::string& text = instance.get_ref<const std::string&>();
-  if (std::regex_search(text.begin(), text.end(), regex_)) return true;
+  // regex_ is compiled to match the whole string (schema_compiler.cc).
+  if (std::regex_match(text.begin(), text.end(), regex_)) return true;
   return fail(path, ctx, [&] {
     return "must match the pattern " + preview(Json(source_), 80) + ", got " + preview(instance);
   });
