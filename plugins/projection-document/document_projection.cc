@@ -18,10 +18,6 @@ namespace {
 constexpr std::uint64_t kWarnFirst = 20;
 constexpr std::uint64_t kWarnEvery = 10000;
 
-// Separates fields in a document's search text; a query's text (from a URL)
-// does not contain it, so a match never spans two fields.
-constexpr char kFieldSeparator = '\x1f';
-
 std::optional<std::string> id_of(const Json& value) {
   if (value.is_string()) {
     const auto& s = value.get_ref<const std::string&>();
@@ -35,10 +31,10 @@ std::optional<std::string> id_of(const Json& value) {
 void append_search_value(const Json& v, std::string& out) {
   if (v.is_string()) {
     out += fold_case(v.get_ref<const std::string&>());
-    out += kFieldSeparator;
+    out += kSearchFieldSeparator;
   } else if (v.is_number()) {
     out += string_form(v);
-    out += kFieldSeparator;
+    out += kSearchFieldSeparator;
   } else if (v.is_array()) {
     for (const auto& item : v) {
       if (item.is_string() || item.is_number()) append_search_value(item, out);

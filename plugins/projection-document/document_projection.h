@@ -39,6 +39,10 @@ class logger;
 
 namespace herald::plugins::document {
 
+// Separates fields in a document's search text. A query's text that holds
+// it (q=brown%1Fcharlie) matches nothing, so a match never spans two fields.
+inline constexpr char kSearchFieldSeparator = '\x1f';
+
 struct DocumentStats {
   std::uint64_t applied = 0;     // events that changed, made or deleted a document
   std::uint64_t duplicates = 0;  // at or below position(): already applied

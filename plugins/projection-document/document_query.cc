@@ -74,12 +74,13 @@ Result<QueryPage> DocumentProjection::query(const Query& query) const {
   }
   if (sort && sort->is_id()) sort.reset();
   const std::string needle = fold_case(query.text);
+  const bool spans_fields = needle.find(kSearchFieldSeparator) != std::string::npos;
 
   auto matches = [&](const Document& d) {
     for (const auto& f : filters) {
       if (!equals(find_field(d.body, f.field), f.value)) return false;
     }
-    return needle.empty() || d.search_text.find(needle) != std::string::npos;
+    return needle.empty() || (!spans_fields && d.search_text.find(needle) != std::string::npos);
   };
 
   QueryPage page;

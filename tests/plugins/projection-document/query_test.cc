@@ -281,6 +281,12 @@ TEST_F(DocumentQueryTest, SearchIsCaseInsensitiveOverTheSearchFields) {
       "brown"
       "charlie";  // never across two fields
   EXPECT_THAT(ids(run(q)), IsEmpty());
+  q.text =
+      "brown\x1f"
+      "charlie";  // not with the separator the search text keeps either (q=brown%1Fcharlie)
+  EXPECT_THAT(ids(run(q)), IsEmpty());
+  q.text = "\x1f";
+  EXPECT_THAT(ids(run(q)), IsEmpty());
   q.text = "x.io";
   q.sort = "name";
   q.descending = true;
