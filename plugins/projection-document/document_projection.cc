@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <mutex>
 #include <shared_mutex>
@@ -204,7 +205,14 @@ void DocumentProjection::add_number(const Assignment& a, const RecordedEvent& ev
                     ", which is not a number");
     return;
   }
-  current = add_numbers(current, *delta, subtract);
+  Json sum = add_numbers(current, *delta, subtract);
+  // Beyond a double (1e308 + 1e308): an infinity would be served as null.
+  if (sum.is_number_float() && !std::isfinite(sum.get<double>())) {
+    warn(event, std::string(op) + ": '" + a.field.text + "' by " + delta->dump() +
+                    " is beyond a double; left as it is");
+    return;
+  }
+  current = std::move(sum);
 }
 
 bool DocumentProjection::SortLess::operator()(const SortEntry& a, const SortEntry& b) const {

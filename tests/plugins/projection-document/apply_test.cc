@@ -139,6 +139,17 @@ TEST(DocumentApplyTest, IncrementLeavesNonNumbersAloneAndWarns) {
   EXPECT_EQ(p->position(), 4u);
 }
 
+// An increment beyond a double gave an infinity, which JSON cannot hold:
+// the document said null. It is left as it was, with a warning.
+TEST(DocumentApplyTest, IncrementBeyondADoubleLeavesTheFieldAndWarns) {
+  auto p = make_projection(R"({"on": {"Hit": {"increment": {"total": "$event.data.amount"}}}})");
+  EventLog log;
+  apply_ok(*p, log.next("C", "c1", "Hit", {{"amount", 1e308}}));
+  apply_ok(*p, log.next("C", "c1", "Hit", {{"amount", 1e308}}));
+  EXPECT_EQ(doc(*p, "c1")["total"], 1e308);
+  EXPECT_EQ(p->stats().warnings, 1u);
+}
+
 TEST(DocumentApplyTest, AppendMakesAListAndPullRemovesEveryEqualElement) {
   auto p = make_projection(R"({"on": {
       "Tagged": {"append": {"tags": "$event.data.tag", "history": {"at": "$event.position"}}},
