@@ -178,7 +178,17 @@ void DocumentProjection::apply_rule(const Rule& rule, const RecordedEvent& event
       continue;
     }
     auto& items = list->get_ref<Json::array_t&>();
-    items.erase(std::remove(items.begin(), items.end(), *value), items.end());
+    // Numbers compare exactly (compare_values): nlohmann's == casts an
+    // unsigned to int64 against a signed one, so pulling -1 removed
+    // 18446744073709551615, and 2^53 + 1 equalled the float 2^53.
+    const bool number = value->is_number();
+    items.erase(std::remove_if(items.begin(), items.end(),
+                               [&](const Json& item) {
+                                 return number && item.is_number()
+                                            ? compare_values(item, *value) == 0
+                                            : item == *value;
+                               }),
+                items.end());
   }
   for (const auto& f : rule.remove) erase_field(body, f);
 }

@@ -150,6 +150,23 @@ TEST(DocumentApplyTest, IncrementBeyondADoubleLeavesTheFieldAndWarns) {
   EXPECT_EQ(p->stats().warnings, 1u);
 }
 
+// pull compares numbers exactly: nlohmann's == took -1 for 2^64 - 1 and
+// 2^53 + 1 for the float 2^53.
+TEST(DocumentApplyTest, PullComparesNumbersExactly) {
+  auto p = make_projection(R"({"on": {
+      "Added": {"append": {"ids": "$event.data.id"}},
+      "Removed": {"pull": {"ids": "$event.data.id"}}}})");
+  EventLog log;
+  apply_ok(*p, log.next("P", "p1", "Added", {{"id", std::uint64_t{18446744073709551615u}}}));
+  apply_ok(*p, log.next("P", "p1", "Added", {{"id", 9007199254740992.0}}));
+  apply_ok(*p, log.next("P", "p1", "Added", {{"id", 2}}));
+  apply_ok(*p, log.next("P", "p1", "Removed", {{"id", -1}}));
+  apply_ok(*p, log.next("P", "p1", "Removed", {{"id", std::int64_t{9007199254740993}}}));
+  EXPECT_EQ(doc(*p, "p1")["ids"].size(), 3u) << doc(*p, "p1").dump();
+  apply_ok(*p, log.next("P", "p1", "Removed", {{"id", 2.0}}));  // 2 and 2.0 are one number
+  EXPECT_EQ(doc(*p, "p1")["ids"].size(), 2u) << doc(*p, "p1").dump();
+}
+
 TEST(DocumentApplyTest, AppendMakesAListAndPullRemovesEveryEqualElement) {
   auto p = make_projection(R"({"on": {
       "Tagged": {"append": {"tags": "$event.data.tag", "history": {"at": "$event.position"}}},
