@@ -31,7 +31,8 @@ bool renames_possible(const SubscriptionFilter& filter, const UpcasterChain& upc
 
 EventFilter store_filter_for(const SubscriptionFilter& filter, const UpcasterChain& upcasters) {
   EventFilter f = filter.store_filter();
-  if (renames_possible(filter, upcasters) && !f.event_types.empty()) {
+  // Types asked of the store (so filter.event_types is not empty either).
+  if (!f.event_types.empty() && !upcasters.empty()) {
     for (const std::string& type : upcasters.event_types()) f.event_types.insert(type);
   }
   return f;

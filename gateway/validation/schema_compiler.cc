@@ -126,21 +126,17 @@ class Compiler {
     if (value.is_number() && std::isnan(value.get<double>())) {
       throw SchemaError(pointer, std::string(keyword) + " must be a non-negative integer, not NaN");
     }
-    if (value.is_number() && std::isinf(value.get<double>()) && value.get<double>() > 0) {
-      return std::numeric_limits<std::size_t>::max();  // no limit
+    // 1e20 (or .inf from YAML) does not fit a size_t, and converting it
+    // anyway is undefined (it gave 0: every string too long): no string or
+    // list is that long, so the largest count says the same.
+    if (value.is_number_float() && value.get<double>() >= 18446744073709551616.0) {
+      return std::numeric_limits<std::size_t>::max();
     }
     if (!value.is_number() || !is_integral(value) || value.get<double>() < 0) {
       throw SchemaError(
           pointer, std::string(keyword) + " must be a non-negative integer, got " + preview(value));
     }
-    if (value.is_number_float()) {
-      // 1e20 (or .inf from YAML) does not fit a size_t, and converting it
-      // anyway is undefined (it gave 0: every string too long): no string
-      // or list is that long, so the largest count says the same.
-      const double d = value.get<double>();
-      if (!(d < 18446744073709551616.0)) return std::numeric_limits<std::size_t>::max();
-      return static_cast<std::size_t>(d);
-    }
+    if (value.is_number_float()) return static_cast<std::size_t>(value.get<double>());
     return value.get<std::size_t>();
   }
 
